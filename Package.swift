@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "clusterctl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "clusterctl", targets: ["clusterctl"]),
+        .library(name: "ClusterKit", targets: ["ClusterKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // C libraries, each wrapped once by a small Swift type in the module above it.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLibSSH2", path: "Sources/CLibSSH2",
+                       providers: [.apt(["libssh2-1-dev"])]),
+
+        // HTTP over libcurl, with AWS-style retries.
+        .target(name: "HTTPKit", dependencies: ["CCurl"]),
+        // SigV4, credentials, EC2 and S3 clients.
+        .target(name: "AWSKit", dependencies: ["HTTPKit", "COpenSSL"]),
+        // One SSH session over libssh2: auth, host keys, exec, SFTP, port forwarding.
+        .target(name: "SSHKit", dependencies: ["CLibSSH2"]),
+
+        // The core: spec, state, reconcile, providers, runners, Dask runtime.
+        .target(
+            name: "ClusterKit",
+            dependencies: [
+                "HTTPKit", "AWSKit", "SSHKit",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("templates")]
+        ),
+        // The command line: parsing and printing only.
+        .executableTarget(
+            name: "clusterctl",
+            dependencies: [
+                "ClusterKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "ClusterKitTests", dependencies: ["ClusterKit"]),
+        .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"]),
+        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "HTTPKit"]),
+        .testTarget(name: "SSHKitTests", dependencies: ["SSHKit"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ClusterKit"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

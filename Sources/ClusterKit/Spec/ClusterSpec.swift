@@ -1,0 +1,171 @@
+import Foundation
+
+/// A cluster as its file asks for it, with every default filled in.
+///
+/// Produced by `SpecLoader` from a YAML-lite cluster file; stored inside
+/// `ClusterState` so later commands know what was asked for.
+public struct ClusterSpec: Codable, Equatable, Sendable {
+    /// Cluster name: `[a-z0-9-]`, unique per state home.
+    public var name: String
+    /// Where nodes come from and how they are reached.
+    public var provider: ProviderSpec
+    public var scheduler: SchedulerSpec
+    public var workers: WorkersSpec
+    public var environment: EnvironmentSpec
+    public var security: SecuritySpec
+    /// Absolute path of the file this spec was loaded from, if any.
+    public var sourcePath: String?
+
+    public init(name: String, provider: ProviderSpec, scheduler: SchedulerSpec = SchedulerSpec(),
+                workers: WorkersSpec = WorkersSpec(), environment: EnvironmentSpec = EnvironmentSpec(),
+                security: SecuritySpec = SecuritySpec(), sourcePath: String? = nil) {
+        self.name = name
+        self.provider = provider
+        self.scheduler = scheduler
+        self.workers = workers
+        self.environment = environment
+        self.security = security
+        self.sourcePath = sourcePath
+    }
+}
+
+/// The provider section: its kind plus that kind's own settings.
+public enum ProviderSpec: Codable, Equatable, Sendable {
+    case local(LocalProviderSpec)
+    case ssh(SSHProviderSpec)
+
+    /// The provider's name as written in the file (`local`, `ssh`).
+    public var kind: String {
+        switch self {
+        case .local: return "local"
+        case .ssh: return "ssh"
+        }
+    }
+}
+
+/// Settings of the `local` provider.
+public struct LocalProviderSpec: Codable, Equatable, Sendable {
+    /// Address every Dask process listens on. Loopback unless the file says otherwise.
+    public var host: String = "127.0.0.1"
+    public init(host: String = "127.0.0.1") { self.host = host }
+}
+
+/// How strictly SSH host keys are checked. There is no "off".
+public enum HostKeyPolicy: String, Codable, Equatable, Sendable, CaseIterable {
+    /// Unknown hosts are refused; only keys already in a known_hosts file are accepted.
+    case strict
+    /// Unknown hosts are trusted on first use and recorded; changed keys are refused.
+    case acceptNew = "accept-new"
+}
+
+/// Settings of the `ssh` provider: a pool of existing Linux hosts.
+public struct SSHProviderSpec: Codable, Equatable, Sendable {
+    /// Login user; default: the current user.
+    public var user: String
+    /// Private key file (absolute path after loading); nil means ssh-agent.
+    public var key: String?
+    /// SSH port used for every host.
+    public var port: Int = 22
+    /// Extra known_hosts file to read (the user's `~/.ssh/known_hosts` is always read).
+    public var knownHosts: String?
+    public var hostKeyPolicy: HostKeyPolicy = .strict
+    /// Host that runs the scheduler.
+    public var scheduler: String
+    /// Pool of hosts that may run workers.
+    public var workers: [String]
+    /// Where each host keeps its environment; `{host}` is replaced by the host's address.
+    /// nil means the default (`/opt/clusterctl/<cluster>` as root, else `~/.local/share/clusterctl/<cluster>`).
+    public var installDir: String?
+    /// Address Dask listens on, per host, when it differs from the SSH address.
+    public var listenAddresses: [String: String] = [:]
+    /// Seconds to wait for a TCP connection and SSH handshake.
+    public var connectTimeout: Double = 10
+
+    public init(user: String, key: String? = nil, port: Int = 22, knownHosts: String? = nil,
+                hostKeyPolicy: HostKeyPolicy = .strict, scheduler: String, workers: [String],
+                installDir: String? = nil, listenAddresses: [String: String] = [:], connectTimeout: Double = 10) {
+        self.user = user
+        self.key = key
+        self.port = port
+        self.knownHosts = knownHosts
+        self.hostKeyPolicy = hostKeyPolicy
+        self.scheduler = scheduler
+        self.workers = workers
+        self.installDir = installDir
+        self.listenAddresses = listenAddresses
+        self.connectTimeout = connectTimeout
+    }
+
+    /// The address Dask should listen on for `host`.
+    public func listenAddress(for host: String) -> String { listenAddresses[host] ?? host }
+}
+
+/// The scheduler section.
+public struct SchedulerSpec: Codable, Equatable, Sendable {
+    /// Scheduler TCP port; 0 picks a free port.
+    public var port: Int = 8786
+    /// Port of the scheduler's HTTP server (dashboard, /health, /json); 0 picks a free port.
+    public var dashboardPort: Int = 8787
+    /// Seconds of idleness after which the scheduler stops itself; nil means never.
+    public var idleTimeout: Int?
+    public init(port: Int = 8786, dashboardPort: Int = 8787, idleTimeout: Int? = nil) {
+        self.port = port
+        self.dashboardPort = dashboardPort
+        self.idleTimeout = idleTimeout
+    }
+}
+
+/// A worker's memory limit: Dask's `auto` or a number of bytes.
+public enum MemoryLimit: Codable, Equatable, Sendable {
+    case auto
+    case bytes(UInt64)
+
+    /// The value as `dask worker --memory-limit` takes it.
+    public var daskArgument: String {
+        switch self {
+        case .auto: return "auto"
+        case .bytes(let n): return String(n)
+        }
+    }
+}
+
+/// The workers section.
+public struct WorkersSpec: Codable, Equatable, Sendable {
+    /// Dask workers wanted, as `Client.scheduler_info()` counts them.
+    public var count: Int = 2
+    /// Worker processes per node (ssh, ec2); the local provider runs one group per worker.
+    public var perNode: Int = 1
+    /// Threads per worker process.
+    public var threads: Int = 2
+    public var memoryLimit: MemoryLimit = .bytes(2 * 1024 * 1024 * 1024)
+    public init(count: Int = 2, perNode: Int = 1, threads: Int = 2,
+                memoryLimit: MemoryLimit = .bytes(2 * 1024 * 1024 * 1024)) {
+        self.count = count
+        self.perNode = perNode
+        self.threads = threads
+        self.memoryLimit = memoryLimit
+    }
+}
+
+/// The Python environment every node gets.
+public struct EnvironmentSpec: Codable, Equatable, Sendable {
+    /// Interpreter used to create the environment (name on PATH or absolute path).
+    public var python: String = "python3"
+    /// Extra packages, installed on top of the pinned set in `templates/packages.txt`.
+    public var packages: [String] = []
+    public init(python: String = "python3", packages: [String] = []) {
+        self.python = python
+        self.packages = packages
+    }
+}
+
+/// TLS between scheduler, workers and clients.
+public enum TLSMode: String, Codable, Equatable, Sendable {
+    case auto, on, off
+}
+
+/// The security section.
+public struct SecuritySpec: Codable, Equatable, Sendable {
+    public var tls: TLSMode = .auto
+    public init(tls: TLSMode = .auto) { self.tls = tls }
+}
