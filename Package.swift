@@ -26,8 +26,9 @@ let package = Package(
         .target(name: "HTTPKit", dependencies: ["CCurl"]),
         // SigV4, credentials, EC2 and S3 clients.
         .target(name: "AWSKit", dependencies: ["HTTPKit", "COpenSSL"]),
-        // One SSH session over libssh2: auth, host keys, exec, SFTP, port forwarding.
-        .target(name: "SSHKit", dependencies: ["CLibSSH2"]),
+        // One SSH session over libssh2: auth, host keys, exec, SFTP, port forwarding
+        // (libcrypto for the SHA256 fingerprints of known_hosts entries).
+        .target(name: "SSHKit", dependencies: ["CLibSSH2", "COpenSSL"]),
 
         // The core: spec, state, reconcile, providers, runners, Dask runtime.
         .target(
