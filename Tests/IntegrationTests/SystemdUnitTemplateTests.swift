@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+
+/// The Dask unit templates in `templates/systemd/`, filled with plausible values, pass
+/// `systemd-analyze verify` without a single complaint; broken units do not.
+@Suite(
+    "systemd unit templates",
+    .enabled(if: UnitTemplateFixture.analyzerMissing == nil, Comment(rawValue: UnitTemplateFixture.analyzerMissing ?? ""))
+)
+struct SystemdUnitTemplateTests {
+    @Test("rendered units verify cleanly", arguments: ["scheduler", "worker"], [nil, "clusterctl"] as [String?])
+    func renderedUnitVerifies(role: String, user: String?) throws {
+        let fixture = try UnitTemplateFixture()
+        defer { fixture.remove() }
+        let unit = try fixture.render(role: role, user: user)
+
+        let verdict = try fixture.verify(unit, named: "clusterctl-demo-\(role).service")
+        #expect(verdict.status == 0, "systemd-analyze verify exited \(verdict.status): \(verdict.diagnostics)")
+        #expect(verdict.diagnostics.isEmpty, "systemd-analyze verify complained: \(verdict.diagnostics)")
+
+        let lines = unit.split(separator: "\n").map(String.init)
+        #expect(lines.contains("Description=Dask \(role == "worker" ? "workers" : "scheduler") of clusterctl cluster demo"))
+        #expect(lines.contains("ExecStart=\(fixture.execStart(role: role))"))
+        #expect(lines.filter { $0.hasPrefix("Environment=") } == UnitTemplateFixture.environment.map { "Environment=\($0)" })
+        #expect(lines.filter { $0.hasPrefix("User=") } == (user.map { ["User=\($0)"] } ?? []))
+        for expected in ["After=network-online.target", "Wants=network-online.target", "Type=simple",
+                         "Restart=always", "RestartSec=1", "KillMode=control-group", "WantedBy=multi-user.target"] {
+            #expect(lines.contains(expected), "missing \(expected)")
+        }
+        if role == "worker" {
+            #expect(lines.contains("KillSignal=SIGTERM") && lines.contains("TimeoutStopSec=30"))
+        }
+        #expect(!unit.contains("{{"), "unfilled placeholder left in:\n\(unit)")
+    }
+
+    @Test("a unit whose ExecStart binary does not exist fails verification")
+    func missingExecutableFails() throws {
+        let fixture = try UnitTemplateFixture()
+        defer { fixture.remove() }
+        let unit = try fixture.render(role: "worker", user: nil)
+            .replacingOccurrences(of: "/venv/bin/dask", with: "/venv/bin/no-such-dask")
+
+        let verdict = try fixture.verify(unit, named: "clusterctl-demo-worker.service")
+        #expect(verdict.status != 0, "verify accepted a unit with a missing ExecStart binary")
+    }
+
+    @Test("a unit with a misspelt key or a bad value draws complaints")
+    func badSettingsAreReported() throws {
+        let fixture = try UnitTemplateFixture()
+        defer { fixture.remove() }
+        let unit = try fixture.render(role: "scheduler", user: nil)
+            .replacingOccurrences(of: "Restart=always", with: "Restart=sometimes")
+            .replacingOccurrences(of: "KillMode=control-group", with: "KillMood=control-group")
+
+        let verdict = try fixture.verify(unit, named: "clusterctl-demo-scheduler.service")
+        #expect(verdict.diagnostics.contains { $0.contains("sometimes") })
+        #expect(verdict.diagnostics.contains { $0.contains("KillMood") })
+    }
+}
+
+/// A scratch directory with a stand-in `dask` executable, and the templates filled by plain
+/// substitution (the real Mustache renderer lives in ClusterKit).
+struct UnitTemplateFixture {
+    /// Why the tests cannot run here, or nil when `systemd-analyze` is installed.
+    static let analyzerMissing: String? = {
+        let found = try? CapturedRun.of("sh", ["-c", "command -v systemd-analyze"], timeout: 10)
+        return found?.status == 0 ? nil : "systemd-analyze is not installed (Debian package systemd)"
+    }()
+
+    static let templates = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("templates/systemd")
+
+    /// Values as the renderer hands them over: already escaped for systemd.
+    static let environment = [
+        "\"PATH=/opt/clusterctl/demo/venv/bin:/usr/local/bin:/usr/bin:/bin\"",
+        "\"DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES=[\\\"distributed.http.health\\\", \\\"distributed.http.scheduler.api\\\"]\"",
+    ]
+
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("unit-template-\(UUID().uuidString)")
+        let bin = directory.appendingPathComponent("venv/bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let dask = bin.appendingPathComponent("dask").path
+        try Data("#!/bin/sh\nexit 0\n".utf8).write(to: URL(fileURLWithPath: dask))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dask)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func execStart(role: String) -> String {
+        let dask = directory.appendingPathComponent("venv/bin/dask").path
+        if role == "worker" {
+            return "\(dask) worker tcp://127.0.0.1:8786 --name demo-127.0.0.1 --host 127.0.0.1 " +
+                "--nworkers 2 --nthreads 2 --memory-limit 2GiB"
+        }
+        return "\(dask) scheduler --host 127.0.0.1 --port 8786 --dashboard-address 127.0.0.1:8787"
+    }
+
+    /// Fills `clusterctl-ROLE.service.mustache`: the pragma line goes, each section is repeated
+    /// per value (or dropped when it has none) and each `{{name}}` replaced.
+    func render(role: String, user: String?) throws -> String {
+        let template = try String(
+            contentsOf: Self.templates.appendingPathComponent("clusterctl-\(role).service.mustache"), encoding: .utf8)
+        var text = template.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("{{%") }.joined(separator: "\n")
+        text = try expandSection("environment", in: text, values: Self.environment, placeholder: "{{.}}")
+        text = try expandSection("user", in: text, values: user.map { [$0] } ?? [], placeholder: "{{user}}")
+        let values = [
+            "cluster": "demo",
+            "exec_start": execStart(role: role),
+            "working_directory": directory.path,
+        ]
+        for (name, value) in values {
+            text = text.replacingOccurrences(of: "{{\(name)}}", with: value)
+        }
+        return text
+    }
+
+    /// Writes `unit` as `name` and runs `systemd-analyze verify` on it; the diagnostics are the
+    /// lines of its output that mention this unit.
+    func verify(_ unit: String, named name: String) throws -> (status: Int32, diagnostics: [String]) {
+        let path = directory.appendingPathComponent(name).path
+        try Data(unit.utf8).write(to: URL(fileURLWithPath: path))
+        let run = try CapturedRun.of("systemd-analyze", ["verify", path], timeout: 60)
+        let diagnostics = (run.stdout + run.stderr).split(separator: "\n").map(String.init).filter { $0.contains(name) }
+        return (run.status, diagnostics)
+    }
+
+    private struct MissingSection: Error, CustomStringConvertible {
+        let name: String
+        var description: String { "the template has no standalone {{#\(name)}} ... {{/\(name)}} section" }
+    }
+
+    private func expandSection(_ name: String, in text: String, values: [String], placeholder: String) throws -> String {
+        guard let open = text.range(of: "{{#\(name)}}\n"),
+              let close = text.range(of: "{{/\(name)}}\n", range: open.upperBound..<text.endIndex) else {
+            throw MissingSection(name: name)
+        }
+        let body = text[open.upperBound..<close.lowerBound]
+        let expanded = values.map { body.replacingOccurrences(of: placeholder, with: $0) }.joined()
+        return text.replacingCharacters(in: open.lowerBound..<close.upperBound, with: expanded)
+    }
+}
