@@ -1,0 +1,24 @@
+/// The key names of the cluster file, per section, in the order the resolved spec prints them.
+///
+/// The loader accepts exactly these and `ResolvedSpecPrinter` writes exactly these.
+enum SpecKeys {
+    static let top = ["name", "provider", "scheduler", "workers", "environment", "security"]
+    static let local = ["kind", "host"]
+    static let ssh = ["kind", "user", "key", "port", "known_hosts", "host_key_policy", "scheduler",
+                      "workers", "install_dir", "listen_addresses", "connect_timeout"]
+    static let scheduler = ["port", "dashboard_port", "idle_timeout"]
+    static let workers = ["count", "per_node", "threads", "memory_limit"]
+    static let environment = ["python", "packages"]
+    static let security = ["tls"]
+
+    /// Sections by the path the messages use, for "belongs under" hints.
+    static let sections: [(path: String, keys: [String])] = [
+        ("the top level", top), ("scheduler", scheduler), ("workers", workers),
+        ("environment", environment), ("security", security), ("provider", local + ssh),
+    ]
+
+    /// Provider kinds this version can run.
+    static let providerKinds = ["local", "ssh"]
+    /// The value `idle_timeout` takes for "never".
+    static let never = "never"
+}
