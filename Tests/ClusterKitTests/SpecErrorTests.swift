@@ -1,0 +1,199 @@
+import Foundation
+import Testing
+@testable import ClusterKit
+
+/// Bad cluster files: each must name the exact `file:line:column` and say what is wrong.
+@Suite struct SpecErrorTests {
+    /// One bad input: the file text, the one diagnostic expected and words it must contain.
+    struct Case: CustomTestStringConvertible, Sendable {
+        let label: String
+        let yaml: String
+        let location: String
+        let words: [String]
+        var testDescription: String { label }
+    }
+
+    static let cases: [Case] = [
+        Case(label: "YAML syntax error", yaml: "name: dev\nprovider:\n  kind: local\n workers: 2\n",
+             location: "c.yaml:4:2", words: ["YAML syntax error", "did not find expected key", "indentation"]),
+        Case(label: "unclosed quote", yaml: "name: \"dev\nprovider:\n  kind: local\n",
+             location: "c.yaml:4:1", words: ["YAML syntax error", "close the quote"]),
+        Case(label: "value with colon", yaml: "name: a: b\n",
+             location: "c.yaml:1:8", words: ["mapping values are not allowed", "quoted"]),
+        Case(label: "unknown top-level key", yaml: SpecFixture.minimal + "wrkers:\n  count: 2\n",
+             location: "c.yaml:4:1", words: ["unknown key \"wrkers\" at the top level", "did you mean \"workers\"?"]),
+        Case(label: "unknown nested key", yaml: SpecFixture.minimal + "workers:\n  thread: 2\n",
+             location: "c.yaml:5:3", words: ["unknown key \"thread\" in workers", "did you mean \"threads\"?", "per_node"]),
+        Case(label: "camelCase key", yaml: SpecFixture.minimal + "scheduler:\n  dashboardPort: 1\n",
+             location: "c.yaml:5:3", words: ["did you mean \"dashboard_port\"?"]),
+        Case(label: "key of another section", yaml: SpecFixture.minimal + "threads: 2\n",
+             location: "c.yaml:4:1", words: ["unknown key \"threads\"", "belongs under workers"]),
+        Case(label: "ssh key under local", yaml: SpecFixture.minimal + "  user: bob\n",
+             location: "c.yaml:4:3", words: ["unknown key \"user\" in provider (kind: local)", "kind, host"]),
+        Case(label: "count is a word", yaml: SpecFixture.minimal + "workers:\n  count: two\n",
+             location: "c.yaml:5:10", words: ["workers.count must be a whole number", "\"two\"", "count: 2"]),
+        Case(label: "port is a list", yaml: SpecFixture.minimal + "scheduler:\n  port: [1]\n",
+             location: "c.yaml:5:9", words: ["scheduler.port must be a single value, not a list", "port: 8786"]),
+        Case(label: "count quoted", yaml: SpecFixture.minimal + "workers:\n  count: \"3\"\n",
+             location: "c.yaml:5:10", words: ["must be a number, not the quoted text", "without quotes"]),
+        Case(label: "count fractional", yaml: SpecFixture.minimal + "workers:\n  count: 2.5\n",
+             location: "c.yaml:5:10", words: ["workers.count must be a whole number"]),
+        Case(label: "section is a scalar", yaml: SpecFixture.minimal + "workers: 3\n",
+             location: "c.yaml:4:10", words: ["workers must be a mapping", "count"]),
+        Case(label: "zero workers", yaml: SpecFixture.minimal + "workers:\n  count: 0\n",
+             location: "c.yaml:5:10", words: ["workers.count must be between 1 and 10000, not 0", "at least one worker"]),
+        Case(label: "negative workers", yaml: SpecFixture.minimal + "workers:\n  count: -2\n",
+             location: "c.yaml:5:10", words: ["workers.count must be between 1 and 10000, not -2"]),
+        Case(label: "zero per_node", yaml: SpecFixture.minimal + "workers:\n  per_node: 0\n",
+             location: "c.yaml:5:13", words: ["workers.per_node must be between 1 and 1024, not 0"]),
+        Case(label: "zero threads", yaml: SpecFixture.minimal + "workers:\n  threads: 0\n",
+             location: "c.yaml:5:12", words: ["workers.threads must be between 1 and 1024, not 0"]),
+        Case(label: "port out of range", yaml: SpecFixture.minimal + "scheduler:\n  port: 65536\n",
+             location: "c.yaml:5:9", words: ["scheduler.port must be between 0 and 65535, not 65536", "0 to pick a free port"]),
+        Case(label: "negative dashboard port", yaml: SpecFixture.minimal + "scheduler:\n  dashboard_port: -1\n",
+             location: "c.yaml:5:19", words: ["scheduler.dashboard_port must be between 0 and 65535"]),
+        Case(label: "same port twice", yaml: SpecFixture.minimal + "scheduler:\n  port: 9000\n  dashboard_port: 9000\n",
+             location: "c.yaml:6:19", words: ["same as scheduler.port"]),
+        Case(label: "bad size", yaml: SpecFixture.minimal + "workers:\n  memory_limit: 2 gigs\n",
+             location: "c.yaml:5:17", words: ["workers.memory_limit must be auto or a size", "2GiB"]),
+        Case(label: "zero size", yaml: SpecFixture.minimal + "workers:\n  memory_limit: 0\n",
+             location: "c.yaml:5:17", words: ["must be more than 0", "auto"]),
+        Case(label: "bad duration", yaml: SpecFixture.minimal + "scheduler:\n  idle_timeout: soon\n",
+             location: "c.yaml:5:17", words: ["scheduler.idle_timeout must be a duration", "2h"]),
+        Case(label: "uppercase name", yaml: "name: Dev_Cluster\nprovider:\n  kind: local\n",
+             location: "c.yaml:1:7", words: ["name \"Dev_Cluster\" is not allowed", "lowercase", "name: dev-cluster"]),
+        Case(label: "name with trailing dash", yaml: "name: dev-\nprovider:\n  kind: local\n",
+             location: "c.yaml:1:7", words: ["name \"dev-\" is not allowed"]),
+        Case(label: "name too long", yaml: "name: \(String(repeating: "a", count: 64))\nprovider:\n  kind: local\n",
+             location: "c.yaml:1:7", words: ["is not allowed", "63"]),
+        Case(label: "missing name", yaml: "provider:\n  kind: local\n",
+             location: "c.yaml:1:1", words: ["missing key \"name\"", "name: my-cluster"]),
+        Case(label: "missing provider", yaml: "name: dev\n",
+             location: "c.yaml:1:1", words: ["missing key \"provider\"", "kind: local"]),
+        Case(label: "missing kind", yaml: "name: dev\nprovider:\n  host: 127.0.0.1\n",
+             location: "c.yaml:2:1", words: ["missing key \"provider.kind\""]),
+        Case(label: "ec2 not yet", yaml: "name: dev\nprovider:\n  kind: ec2\n  region: eu-west-1\n",
+             location: "c.yaml:3:9", words: ["ec2 provider is not available yet", "kind: local", "kind: ssh"]),
+        Case(label: "unknown kind", yaml: "name: dev\nprovider:\n  kind: lokal\n",
+             location: "c.yaml:3:9", words: ["provider.kind must be one of local, ssh", "did you mean \"local\"?"]),
+        Case(label: "tls on", yaml: SpecFixture.minimal + "security:\n  tls: on\n",
+             location: "c.yaml:5:8", words: ["TLS is not implemented yet", "tls: auto", "tls: off"]),
+        Case(label: "tab indentation", yaml: "name: dev\nprovider:\n\tkind: local\n",
+             location: "c.yaml:3:1", words: ["tab character in the indentation", "spaces"]),
+        Case(label: "tab after spaces", yaml: "name: dev\nprovider:\n  \tkind: local\n",
+             location: "c.yaml:3:3", words: ["tab character in the indentation"]),
+        Case(label: "anchor", yaml: "name: dev\nprovider: &p\n  kind: local\n",
+             location: "c.yaml:2:11", words: ["anchor &p is not allowed", "no anchors or aliases"]),
+        Case(label: "undefined alias", yaml: SpecFixture.minimal + "workers:\n  count: *n\n",
+             location: "c.yaml:5:10", words: ["alias *n is not allowed"]),
+        Case(label: "tag", yaml: "name: !!str dev\nprovider:\n  kind: local\n",
+             location: "c.yaml:1:7", words: ["tag !!str is not allowed", "no tags"]),
+        Case(label: "local tag on a section", yaml: "name: dev\nprovider: !cloud\n  kind: local\n",
+             location: "c.yaml:2:11", words: ["tag !cloud is not allowed"]),
+        Case(label: "second document", yaml: SpecFixture.minimal + "---\nname: other\n",
+             location: "c.yaml:4:1", words: ["second YAML document", "exactly one"]),
+        Case(label: "merge key", yaml: SpecFixture.minimal + "workers:\n  <<: {count: 2}\n",
+             location: "c.yaml:5:3", words: ["merge keys (<<) are not allowed"]),
+        Case(label: "flow mapping", yaml: "name: dev\nprovider: {kind: local}\n",
+             location: "c.yaml:2:11", words: ["flow mappings", "one `key: value` per line"]),
+        Case(label: "block scalar", yaml: "name: >\n  dev\nprovider:\n  kind: local\n",
+             location: "c.yaml:1:7", words: ["block scalars"]),
+        Case(label: "duplicate key", yaml: SpecFixture.minimal + "workers:\n  count: 1\n  threads: 2\n  count: 3\n",
+             location: "c.yaml:7:3", words: ["duplicate key \"count\" (first given at 5:3)", "keep one"]),
+        Case(label: "duplicate top-level key", yaml: SpecFixture.minimal + "name: again\n",
+             location: "c.yaml:4:1", words: ["duplicate key \"name\" (first given at 1:1)"]),
+        Case(label: "top level is a list", yaml: "- name: dev\n",
+             location: "c.yaml:1:1", words: ["the file must be a mapping", "not a list"]),
+        Case(label: "empty file", yaml: "# nothing here\n",
+             location: "c.yaml:1:1", words: ["the file is empty"]),
+        Case(label: "host key checking off", yaml: "name: p\nprovider:\n  kind: ssh\n  scheduler: h1\n  workers: [h2]\n  host_key_policy: off\n",
+             location: "c.yaml:6:20", words: ["host key checking cannot be turned off", "strict", "accept-new"]),
+        Case(label: "host key policy typo", yaml: "name: p\nprovider:\n  kind: ssh\n  scheduler: h1\n  workers: [h2]\n  host_key_policy: acept-new\n",
+             location: "c.yaml:6:20", words: ["did you mean \"accept-new\"?"]),
+        Case(label: "empty worker pool", yaml: "name: p\nprovider:\n  kind: ssh\n  scheduler: h1\n  workers: []\n",
+             location: "c.yaml:5:12", words: ["provider.workers needs at least one host"]),
+        Case(label: "duplicate worker host", yaml: "name: p\nprovider:\n  kind: ssh\n  scheduler: h1\n  workers:\n    - h2\n    - h2\n",
+             location: "c.yaml:7:7", words: ["host \"h2\" is listed twice", "first at 6:7", "per_node"]),
+        Case(label: "ssh without hosts", yaml: "name: p\nprovider:\n  kind: ssh\n  scheduler: h1\n",
+             location: "c.yaml:2:1", words: ["missing key \"provider.workers\""]),
+        Case(label: "listen address for unknown host", yaml: "name: p\nprovider:\n  kind: ssh\n  scheduler: h1\n  workers: [h2]\n  listen_addresses:\n    h3: 10.0.0.1\n",
+             location: "c.yaml:7:5", words: ["names \"h3\"", "neither provider.scheduler nor one of provider.workers"]),
+        Case(label: "ssh port zero", yaml: "name: p\nprovider:\n  kind: ssh\n  scheduler: h1\n  workers: [h2]\n  port: 0\n",
+             location: "c.yaml:6:9", words: ["provider.port must be between 1 and 65535"]),
+        Case(label: "connect timeout zero", yaml: "name: p\nprovider:\n  kind: ssh\n  scheduler: h1\n  workers: [h2]\n  connect_timeout: 0s\n",
+             location: "c.yaml:6:20", words: ["connect_timeout must be a duration above zero"]),
+        Case(label: "list of lists", yaml: SpecFixture.minimal + "environment:\n  packages: [[numpy]]\n",
+             location: "c.yaml:5:14", words: ["each item of environment.packages must be a single value, not a list"]),
+    ]
+
+    @Test(arguments: cases)
+    func badInputIsReportedAtItsPlace(_ testCase: Case) {
+        let diagnostics = SpecFixture.diagnostics(testCase.yaml)
+        #expect(diagnostics.count == 1, "\(diagnostics)")
+        let first = diagnostics.first ?? ""
+        #expect(first.hasPrefix(testCase.location + ": "), "\(first)")
+        for word in testCase.words {
+            #expect(first.contains(word), "\(first) lacks \(word)")
+        }
+    }
+
+    @Test func aliasIsReportedWhereItIsUsedAndAnchorWhereDefined() {
+        let diagnostics = SpecFixture.diagnostics(SpecFixture.minimal + "scheduler: &s\n  port: 1\nworkers: *s\n")
+        #expect(diagnostics.count == 2)
+        #expect(diagnostics.first?.hasPrefix("c.yaml:4:12: anchor &s is not allowed") == true, "\(diagnostics)")
+        #expect(diagnostics.last?.hasPrefix("c.yaml:6:10: alias *s is not allowed") == true, "\(diagnostics)")
+    }
+
+    @Test func everyProblemInAFileIsReportedInOrder() {
+        let diagnostics = SpecFixture.diagnostics("""
+            name: Bad
+            provider:
+              kind: local
+            workers:
+              count: 0
+              threads: lots
+            colour: blue
+            """)
+        #expect(diagnostics.count == 4, "\(diagnostics)")
+        #expect(diagnostics.map { String($0.prefix(while: { $0 != " " })) } == ["c.yaml:1:7:", "c.yaml:5:10:", "c.yaml:6:12:", "c.yaml:7:1:"])
+    }
+
+    @Test func missingFileNamesTheFile() {
+        let path = "/nonexistent-\(UUID().uuidString)/cluster.yaml"
+        #expect {
+            try SpecLoader.load(path: path)
+        } throws: { error in
+            guard let error = error as? SpecError, error.diagnostics.count == 1 else { return false }
+            return error.description.hasPrefix("\(path): no such file")
+        }
+    }
+
+    @Test func directoryIsNotAClusterFile() throws {
+        let directory = try SpecFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect {
+            try SpecLoader.load(path: directory.path)
+        } throws: { error in
+            (error as? SpecError)?.description.hasPrefix("\(directory.path): is a directory") == true
+        }
+    }
+
+    @Test func errorsOnDiskNameTheFileAsGiven() throws {
+        let directory = try SpecFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bad.yaml")
+        try "name: dev\nprovider:\n  kind: local\nworkers:\n  count: two\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect {
+            try SpecLoader.load(path: file.path)
+        } throws: { error in
+            (error as? SpecError)?.description.hasPrefix("\(file.path):5:10: workers.count must be a whole number") == true
+        }
+    }
+
+    @Test func diagnosticRendersWithoutPosition() {
+        let diagnostic = SpecDiagnostic(file: "x.yaml", line: nil, column: nil, problem: "no such file", hint: "check the path")
+        #expect(diagnostic.description == "x.yaml: no such file; check the path")
+        let located = SpecDiagnostic(file: "x.yaml", line: 3, column: 7, problem: "bad", hint: nil)
+        #expect(located.description == "x.yaml:3:7: bad")
+    }
+}
