@@ -1,0 +1,39 @@
+# clusterctl: `make up` and `make test` are the two commands a new machine needs.
+SHELL := /bin/bash
+PREFIX ?= /usr/local
+SWIFT_BUILD_FLAGS ?=
+BIN := .build/debug/clusterctl
+
+.PHONY: up test deps build release install bench clean
+
+## Install what is missing, build, bring up the local example cluster and show how to connect.
+up: deps build
+	$(BIN) up clusters/local.yaml --yes
+
+## Install what is missing and run every test.
+test: deps build
+	scripts/run-tests
+
+## System and Python packages the build, the runtime and the tests need.
+deps:
+	scripts/install-deps
+
+build:
+	@touch Sources/ClusterKit/templates  # the copied templates are refreshed only when their folder changes
+	swift build $(SWIFT_BUILD_FLAGS) --product clusterctl
+
+release:
+	swift build -c release --product clusterctl
+
+## Install the binary and its templates under PREFIX.
+install: release
+	install -d $(PREFIX)/bin $(PREFIX)/share/clusterctl
+	install -m 0755 .build/release/clusterctl $(PREFIX)/bin/clusterctl
+	rm -rf $(PREFIX)/share/clusterctl/templates
+	cp -R templates $(PREFIX)/share/clusterctl/templates
+
+bench: deps build
+	bench/local-up
+
+clean:
+	rm -rf .build

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Runs commands on this machine as child processes.
+public final class LocalRunner: CommandRunner {
+    public let host = "localhost"
+    /// Extra environment for every command, on top of this process's own.
+    private let environment: [String: String]?
+
+    public init(extraEnvironment: [String: String] = [:]) {
+        if extraEnvironment.isEmpty {
+            environment = nil
+        } else {
+            environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { _, new in new }
+        }
+    }
+
+    public func run(_ command: String, timeout: Double) throws -> CommandResult {
+        let child = try ChildProcess(command: command, ownGroup: true, environment: environment)
+        var out = Data()
+        var err = Data()
+        let finished = child.drain(until: Deadline(seconds: timeout)) { isOut, chunk in
+            if isOut { out.append(chunk) } else { err.append(chunk) }
+        }
+        if !finished {
+            child.killGroup()
+            _ = child.wait()
+            throw RunnerError.timedOut(host: host, command: command, seconds: timeout)
+        }
+        let code = child.wait()
+        return CommandResult(exitCode: code, stdout: String(decoding: out, as: UTF8.self),
+                             stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    public func stream(_ command: String, onOutput: @escaping (String) -> Void) throws -> Int32 {
+        let child = try ChildProcess(command: command, ownGroup: false, environment: environment)
+        _ = child.drain(until: nil) { _, chunk in onOutput(String(decoding: chunk, as: UTF8.self)) }
+        return child.wait()
+    }
+
+    public func upload(_ contents: Data, to path: String, mode: Int) throws {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicFile.write(contents, to: url, mode: mode_t(mode))
+        } catch {
+            throw RunnerError.transfer(host: host, path: path, reason: "\(error)")
+        }
+    }
+
+    /// Local ports need no tunnel: the forward is the port itself.
+    public func forward(to remoteHost: String, port remotePort: Int) throws -> PortForward {
+        DirectPort(localPort: remotePort)
+    }
+}
+
+/// A "forward" to a port that is already reachable from here.
+final class DirectPort: PortForward {
+    let localPort: Int
+    init(localPort: Int) { self.localPort = localPort }
+    func close() {}
+}

@@ -1,0 +1,54 @@
+/// `clusterctl status` as a value; its JSON form is `status --output json`.
+public struct ClusterStatus: Codable, Sendable {
+    public struct Scheduler: Codable, Sendable {
+        /// `tcp://host:port`, what `Client(...)` takes.
+        public var address: String
+        public var dashboard: String
+        public var node: String?
+        /// The scheduler process runs.
+        public var running: Bool
+    }
+
+    public struct Worker: Codable, Sendable {
+        public var name: String
+        public var address: String
+        public var host: String
+        public var nthreads: Int
+        public var memoryLimit: UInt64
+        public var status: String
+
+        enum CodingKeys: String, CodingKey {
+            case name, address, host, nthreads, status
+            case memoryLimit = "memory_limit"
+        }
+    }
+
+    public struct Workers: Codable, Sendable {
+        /// Workers the cluster file (or the last `scale`) asks for.
+        public var desired: Int
+        /// Live workers the scheduler reports.
+        public var registered: Int
+        public var list: [Worker]
+    }
+
+    /// One service clusterctl started.
+    public struct Service: Codable, Sendable {
+        public var name: String
+        public var role: String
+        public var node: String
+        public var pid: Int32?
+        public var running: Bool
+    }
+
+    public var name: String
+    public var provider: String
+    /// `detached` (clusterctl's supervisor) or `systemd`.
+    public var supervisor: String
+    /// `up`, `degraded` (something is missing: `up` repairs it) or `down`.
+    public var phase: String
+    public var scheduler: Scheduler
+    public var workers: Workers
+    public var services: [Service]
+    public var environment: String?
+    public var source: String?
+}

@@ -1,0 +1,18 @@
+/// Where operations tell the user what they are doing. The command line prints it; tests
+/// may collect it.
+public protocol ProgressReporter: AnyObject {
+    /// A step that starts now, printed as its own line.
+    func step(_ message: String)
+    /// The current state of a wait, shown on one line that is redrawn (a live progress line).
+    func progress(_ message: String)
+    /// Something the user should know that does not stop the operation.
+    func warning(_ message: String)
+}
+
+/// A reporter that says nothing.
+public final class SilentReporter: ProgressReporter {
+    public init() {}
+    public func step(_ message: String) {}
+    public func progress(_ message: String) {}
+    public func warning(_ message: String) {}
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// The `local` provider: every service is a detached process on this machine, logging to
+/// `<home>/<name>/logs/`, running from a shared environment under the cache home.
+public final class LocalBackend: ClusterBackend {
+    public let schedulerNode = "localhost"
+    public let supervisorKind = "detached"
+    public private(set) var environmentPath: String?
+
+    private let homes: Homes
+    private let cluster: String
+    private let listenHost: String
+    private let python: String
+    private let runner: LocalRunner
+
+    /// A backend for cluster `spec.name`; `environmentPath` is the environment it already uses.
+    public init(spec: ClusterSpec, homes: Homes, environmentPath: String?) {
+        self.homes = homes
+        cluster = spec.name
+        if case .local(let local) = spec.provider { listenHost = local.host } else { listenHost = "127.0.0.1" }
+        python = spec.environment.python
+        self.environmentPath = environmentPath
+        runner = LocalRunner()
+    }
+
+    private var directory: URL { homes.clusterDirectory(cluster) }
+    private var supervisor: DetachedSupervisor {
+        DetachedSupervisor(runner: runner, python: python,
+                           scriptPath: directory.appendingPathComponent("run/supervise.py").path)
+    }
+    private func pidFile(_ service: String) -> String { directory.appendingPathComponent("run/\(service).pid").path }
+    private func logFile(_ service: String) -> String { directory.appendingPathComponent("logs/\(service).log").path }
+    private func serviceID(_ service: String) -> String { "\(cluster)/\(service)" }
+
+    public func place(adding count: Int, beside existing: [ServiceRecord], spec: ClusterSpec) throws -> [(service: String, node: String, count: Int)] {
+        let used = Set(existing.map(\.name))
+        var index = 0
+        while used.contains("\(cluster)-w\(index)") { index += 1 }
+        return [("\(cluster)-w\(index)", schedulerNode, count)]
+    }
+
+    public func endpoint(for spec: ClusterSpec) throws -> SchedulerEndpoint {
+        func port(_ wanted: Int, _ what: String, _ host: String) throws -> Int {
+            if wanted == 0 { return try PortProbe.freePort(host: host) }
+            guard PortProbe.isFree(host: host, port: wanted) else {
+                throw ClusterError("\(what) port \(wanted) on \(host) is already in use; stop what uses it or set "
+                                   + "scheduler.\(what == "scheduler" ? "port" : "dashboard_port") to another port (0 picks a free one)")
+            }
+            return wanted
+        }
+        let schedulerPort = try port(spec.scheduler.port, "scheduler", listenHost)
+        let dashboardPort = try port(spec.scheduler.dashboardPort, "dashboard", "127.0.0.1")
+        return SchedulerEndpoint(host: listenHost, port: schedulerPort, dashboardPort: dashboardPort)
+    }
+
+    public func schedulerAPI(_ endpoint: SchedulerEndpoint) throws -> SchedulerAPI {
+        SchedulerAPI(port: endpoint.dashboardPort)
+    }
+
+    public func running(_ services: [ServiceRecord], cluster: String) throws -> Set<String> {
+        guard !services.isEmpty else { return [] }
+        // One look at /proc for all services: cheaper than a supervisor call each.
+        var alive = Set<String>()
+        for service in services {
+            if let pid = try? String(contentsOfFile: pidFile(service.name), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines),
+               let number = Int32(pid), ServiceProcess.isAlive(pid: number, id: serviceID(service.name)) {
+                alive.insert(service.name)
+            }
+        }
+        return alive
+    }
+
+    public func prepareEnvironment(on node: String, spec: ClusterSpec, report: (String) -> Void) throws {
+        try AtomicFile.makeDirectory(directory.appendingPathComponent("run"))
+        try AtomicFile.makeDirectory(directory.appendingPathComponent("logs"))
+        try AtomicFile.makeDirectory(homes.cache.appendingPathComponent("envs"), mode: 0o755)
+        environmentPath = try EnvironmentInstaller(runner: runner).prepare(
+            spec.environment, root: homes.cache.appendingPathComponent("envs").path,
+            allowSystemInstall: false, onStep: report)
+        try supervisor.install()
+    }
+
+    public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
+        let argv = DaskCommands(environment: try environment()).scheduler(spec, endpoint: endpoint)
+        let pid = try supervisor.start(id: serviceID("scheduler"), pidFile: pidFile("scheduler"), log: logFile("scheduler"),
+                                       environment: DaskCommands.schedulerEnvironment, argv: argv)
+        return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid, logPath: logFile("scheduler"))
+    }
+
+    public func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node: String,
+                             count: Int) throws -> ServiceRecord {
+        let argv = DaskCommands(environment: try environment())
+            .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: listenHost)
+        let pid = try supervisor.start(id: serviceID(service), pidFile: pidFile(service), log: logFile(service),
+                                       environment: [:], argv: argv)
+        return ServiceRecord(name: service, role: .worker, node: node, pid: pid, workerCount: count, logPath: logFile(service))
+    }
+
+    public func stop(_ service: ServiceRecord, cluster: String) throws {
+        try supervisor.stop(id: serviceID(service.name), pidFile: pidFile(service.name))
+    }
+
+    public func logSource(for service: ServiceRecord, cluster: String, tail: Int, follow: Bool) throws -> (CommandRunner, String) {
+        let argv = ["tail", "-n", String(tail)] + (follow ? ["-F"] : []) + [logFile(service.name)]
+        return (runner, ShellQuote.join(argv))
+    }
+
+    private func environment() throws -> String {
+        guard let environmentPath else { throw ClusterError("internal: the environment was not prepared") }
+        return environmentPath
+    }
+}

@@ -1,0 +1,45 @@
+/// Command lines of the Dask services, as argument vectors for the environment at `environment`.
+public struct DaskCommands: Sendable {
+    /// The Python environment the services run from.
+    public let environment: String
+
+    public init(environment: String) { self.environment = environment }
+
+    /// Scheduler HTTP routes: Dask's defaults plus the API that retires workers gracefully.
+    /// The HTTP server has no authentication, so it only ever listens on loopback.
+    public static let schedulerEnvironment: [String: String] = [
+        "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES": "['distributed.http.scheduler.prometheus', "
+            + "'distributed.http.scheduler.info', 'distributed.http.scheduler.json', 'distributed.http.health', "
+            + "'distributed.http.proxy', 'distributed.http.statics', 'distributed.http.scheduler.api']",
+    ]
+
+    private var dask: String { environment + "/bin/dask" }
+
+    /// `dask scheduler` listening on `endpoint.host`, its HTTP server on loopback.
+    public func scheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) -> [String] {
+        var argv = [dask, "scheduler", "--host", endpoint.host, "--port", String(endpoint.port),
+                    "--dashboard-address", "127.0.0.1:\(endpoint.dashboardPort)"]
+        if let idle = spec.scheduler.idleTimeout {
+            argv += ["--idle-timeout", "\(idle)s"]
+        }
+        return argv
+    }
+
+    /// `dask worker` running `count` workers under nannies, named `name` (one worker) or
+    /// `name-0`, `name-1`, ... (several), listening on `listenHost`.
+    public func worker(_ spec: ClusterSpec, scheduler: SchedulerEndpoint, name: String, count: Int,
+                       listenHost: String) -> [String] {
+        [dask, "worker", scheduler.address,
+         "--name", name,
+         "--nworkers", String(count),
+         "--nthreads", String(spec.workers.threads),
+         "--memory-limit", spec.workers.memoryLimit.daskArgument,
+         "--host", listenHost,
+         "--no-dashboard"]
+    }
+
+    /// The Dask worker names a service started with `workerCount` workers registers.
+    public static func workerNames(service: String, workerCount: Int) -> [String] {
+        workerCount == 1 ? [service] : (0..<workerCount).map { "\(service)-\($0)" }
+    }
+}

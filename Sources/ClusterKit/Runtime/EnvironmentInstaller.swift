@@ -1,0 +1,64 @@
+import Foundation
+
+/// Makes the Python environment on a node by running `templates/bootstrap/environment.sh`
+/// through the node's runner — the same script for every runner.
+public struct EnvironmentInstaller {
+    public let runner: CommandRunner
+
+    public init(runner: CommandRunner) { self.runner = runner }
+
+    /// Longest an environment build may take.
+    public static let timeout: Double = 1800
+
+    /// Every package an environment of `spec` holds: the pinned set, then the file's own.
+    public static func packages(for spec: EnvironmentSpec) throws -> [String] {
+        let ownNames = Set(spec.packages.map(packageName))
+        return try Templates.pinnedPackages().filter { !ownNames.contains(packageName($0)) } + spec.packages
+    }
+
+    /// The normalised project name of a requirement (`Dask[complete]>=1` -> `dask`).
+    static func packageName(_ requirement: String) -> String {
+        let end = requirement.firstIndex { !($0.isLetter || $0.isNumber || "-_.".contains($0)) } ?? requirement.endIndex
+        return requirement[..<end].lowercased().replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: ".", with: "-")
+    }
+
+    /// Creates (or reuses) the environment and returns its path.
+    ///
+    /// Either `directory` is the environment's fixed path, or it is placed under `root` by
+    /// content hash (interpreter version + package set) and shared by every cluster that
+    /// asks for the same. `onStep` hears each step's name as the script reaches it.
+    public func prepare(_ spec: EnvironmentSpec, directory: String? = nil, root: String? = nil,
+                        allowSystemInstall: Bool, onStep: (String) -> Void = { _ in }) throws -> String {
+        let script = try Templates.render("bootstrap/environment.sh", [
+            "python": spec.python,
+            "env_dir": directory ?? "",
+            "env_root": root ?? "",
+            "allow_system_install": allowSystemInstall ? "yes" : "no",
+            "packages": try Self.packages(for: spec),
+        ])
+        onStep("environment")
+        let result = try runner.run(ShellQuote.join(["/bin/sh", "-c", script, "clusterctl-bootstrap"]),
+                                    timeout: Self.timeout)
+        let step = result.stdout.split(separator: "\n").last { $0.hasPrefix("clusterctl-step: ") }
+            .map { String($0.dropFirst("clusterctl-step: ".count)) } ?? "start"
+        guard result.exitCode == 0 else {
+            let reason = result.stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl: ") }
+                .map { String($0.dropFirst("clusterctl: ".count)) } ?? "the bootstrap script failed (exit \(result.exitCode))"
+            throw ClusterError("\(runner.host): environment step '\(step)' failed: \(reason)",
+                               details: Self.installerTail(result))
+        }
+        guard let line = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-env: ") }) else {
+            throw ClusterError("\(runner.host): the bootstrap script ended without naming the environment",
+                               details: result.tail())
+        }
+        let words = line.dropFirst("clusterctl-env: ".count).split(separator: " ")
+        return words.dropLast().joined(separator: " ")
+    }
+
+    /// The installer's last lines, without our own step markers.
+    private static func installerTail(_ result: CommandResult) -> String {
+        let lines = (result.stdout + "\n" + result.stderr).split(separator: "\n")
+            .filter { !$0.hasPrefix("clusterctl-step: ") && !$0.hasPrefix("clusterctl: ") }
+        return lines.suffix(12).joined(separator: "\n")
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import HTTPKit
+
+/// The scheduler's HTTP server: health, identity, and graceful retirement.
+///
+/// Reached on a port of this machine: the scheduler's own for the local provider, or the
+/// local end of a tunnel to the scheduler node's loopback.
+public struct SchedulerAPI: Sendable {
+    /// Base URL, e.g. `http://127.0.0.1:8787`.
+    public let base: String
+    private let client: HTTPClient
+
+    public init(port: Int, host: String = "127.0.0.1", client: HTTPClient = SchedulerAPI.sharedClient) {
+        base = "http://\(SchedulerEndpoint.bracketed(host)):\(port)"
+        self.client = client
+    }
+
+    /// One client for all scheduler calls: short timeouts, connections reused while polling.
+    public static let sharedClient = HTTPClient(configuration: {
+        var c = HTTPClientConfiguration()
+        c.connectTimeout = 2
+        c.timeout = 10
+        return c
+    }())
+
+    /// The scheduler's identity, or nil if its HTTP server does not answer (yet).
+    public func identity() -> SchedulerIdentity? {
+        guard let response = try? client.send(HTTPRequest(url: base + "/json/identity.json")),
+              response.status == 200 else { return nil }
+        return try? JSONDecoder().decode(SchedulerIdentity.self, from: response.body)
+    }
+
+    /// Asks the scheduler to retire `addresses` gracefully: their data moves to the remaining
+    /// workers before they close. Returns once the scheduler has finished.
+    public func retire(_ addresses: [String]) throws {
+        let body = try JSONSerialization.data(withJSONObject: ["workers": addresses])
+        let request = HTTPRequest(method: "POST", url: base + "/api/v1/retire_workers",
+                                  headers: [HTTPHeader("Content-Type", "application/json")], body: body)
+        let response: HTTPResponse
+        do {
+            response = try HTTPClient(configuration: {
+                var c = HTTPClientConfiguration()
+                c.connectTimeout = 5
+                c.timeout = 600
+                return c
+            }()).send(request)
+        } catch {
+            throw ClusterError("could not ask the scheduler to retire workers: \(error)")
+        }
+        guard response.status == 200 else {
+            throw ClusterError("the scheduler refused to retire workers (HTTP \(response.status))",
+                               details: String(response.text.prefix(2000)))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole-file writes that readers never see half done: a temp file beside the target,
+/// flushed, then renamed over it.
+public enum AtomicFile {
+    /// Writes `data` to `url` with permission bits `mode`.
+    public static func write(_ data: Data, to url: URL, mode: mode_t = 0o600) throws {
+        let dir = url.deletingLastPathComponent().path
+        let temp = "\(dir)/.\(url.lastPathComponent).\(getpid()).tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw failure("create", temp) }
+        var ok = data.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        ok = ok && fchmod(fd, mode) == 0 && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(temp, url.path) == 0 else {
+            let error = failure("write", url.path)
+            unlink(temp)
+            throw error
+        }
+    }
+
+    /// Creates `url` and its parents with permission bits `mode` (and tightens an existing one).
+    public static func makeDirectory(_ url: URL, mode: mode_t = 0o700) throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: Int(mode)])
+        guard chmod(url.path, mode) == 0 else { throw failure("set permissions of", url.path) }
+    }
+
+    private static func failure(_ verb: String, _ path: String) -> ClusterError {
+        ClusterError("cannot \(verb) \(path): \(String(cString: strerror(errno)))")
+    }
+}

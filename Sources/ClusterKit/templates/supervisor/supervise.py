@@ -1,0 +1,138 @@
+"""clusterctl's detached supervisor, for nodes without systemd (and the local provider).
+
+    supervise.py start  --id CLUSTER/NAME --pidfile F --log F [--env K=V ...] -- COMMAND...
+    supervise.py stop   --id CLUSTER/NAME --pidfile F [--timeout S]
+    supervise.py status --id CLUSTER/NAME --pidfile F
+
+`start` runs COMMAND in a new session, detached from the caller, stdin from /dev/null and
+output appended to the log, and records its pid. A process counts as the service only if its
+environment carries CLUSTERCTL_SERVICE=CLUSTER/NAME, so a reused pid is never mistaken for it.
+`stop` sends SIGTERM to the service's process group, waits, then SIGKILLs what is left.
+Each prints one line: `running PID` or `stopped`.
+"""
+import argparse
+import os
+import signal
+import sys
+import time
+
+MARK = "CLUSTERCTL_SERVICE"
+
+
+def alive(pid, ident):
+    """True if pid is a live (not zombie) process carrying our mark."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                return False
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return f"{MARK}={ident}".encode() in f.read().split(b"\0")
+    except (OSError, IndexError):
+        return False
+
+
+def recorded_pid(pidfile):
+    try:
+        with open(pidfile) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def running(args):
+    pid = recorded_pid(args.pidfile)
+    return pid if pid and alive(pid, args.id) else None
+
+
+def start(args):
+    pid = running(args)
+    if pid:
+        print(f"running {pid}")
+        return 0
+    command = args.command
+    if not command:
+        sys.exit("supervise.py: no command given")
+    env = dict(os.environ)
+    for pair in args.env:
+        key, _, value = pair.partition("=")
+        env[key] = value
+    env[MARK] = args.id
+    os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
+    report_r, report_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(report_r)
+            os.setsid()
+            null = os.open(os.devnull, os.O_RDONLY)
+            log = os.open(args.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.dup2(null, 0)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.closerange(3, report_w)
+            os.closerange(report_w + 1, os.sysconf("SC_OPEN_MAX"))
+            os.set_inheritable(report_w, False)
+            os.execvpe(command[0], command, env)
+        except BaseException as error:  # noqa: BLE001 - report any failure to the parent
+            os.write(report_w, f"{command[0]}: {error}".encode())
+        os._exit(127)
+    os.close(report_w)
+    failure = os.read(report_r, 4096).decode(errors="replace")
+    os.close(report_r)
+    if failure:
+        os.waitpid(child, 0)
+        print(f"cannot start {args.id}: {failure}", file=sys.stderr)
+        return 1
+    temp = f"{args.pidfile}.{os.getpid()}.tmp"
+    with open(temp, "w") as f:
+        f.write(f"{child}\n")
+    os.replace(temp, args.pidfile)
+    print(f"running {child}")
+    return 0
+
+
+def stop(args):
+    pid = running(args)
+    if pid:
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except OSError:
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + args.timeout
+        while alive(pid, args.id) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    try:
+        os.unlink(args.pidfile)
+    except FileNotFoundError:
+        pass
+    print("stopped")
+    return 0
+
+
+def status(args):
+    pid = running(args)
+    print(f"running {pid}" if pid else "stopped")
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="supervise.py")
+    parser.add_argument("action", choices=["start", "stop", "status"])
+    parser.add_argument("--id", required=True)
+    parser.add_argument("--pidfile", required=True)
+    parser.add_argument("--log")
+    parser.add_argument("--env", action="append", default=[])
+    parser.add_argument("--timeout", type=float, default=30.0)
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    args.command = argv[split + 1:]
+    return {"start": start, "stop": stop, "status": status}[args.action](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+import ClusterKit
+
+/// What `up` prints once a cluster is ready: where it is and how to connect.
+enum ConnectionHelp {
+    static func text(for status: ClusterStatus) -> String {
+        var lines = [
+            "Cluster \(status.name) is up: \(status.workers.registered)/\(status.workers.desired) workers registered.",
+            "  scheduler: \(status.scheduler.address)",
+            "  dashboard: \(status.scheduler.dashboard)  (the page needs bokeh in environment.packages)",
+            "",
+            "Connect from Python (with the same dask and distributed versions as the cluster):",
+            "    from distributed import Client",
+            "    client = Client(\"\(status.scheduler.address)\")",
+        ]
+        if let env = status.environment, status.provider == "local" {
+            lines += ["", "or use the cluster's own environment:",
+                      "    \(env)/bin/python -c 'from distributed import Client; print(Client(\"\(status.scheduler.address)\"))'"]
+        }
+        return lines.joined(separator: "\n")
+    }
+}

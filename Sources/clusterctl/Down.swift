@@ -1,0 +1,32 @@
+import ArgumentParser
+import ClusterKit
+import Foundation
+
+struct Down: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Stop every service of a cluster. Idempotent: nothing is left running.")
+
+    @Argument(help: "Cluster name or cluster file.") var cluster: String
+    @Flag(help: "Do not ask for confirmation.") var yes = false
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try reportingFailures {
+            let reference = ClusterReference.parse(cluster)
+            let name = try reference.resolveName()
+            if !yes {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    throw ClusterError.usage("down stops cluster \(name); pass --yes to confirm when not at a terminal")
+                }
+                FileHandle.standardError.write(Data("Stop every service of cluster \(name)? [y/N] ".utf8))
+                guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                    print("Nothing stopped.")
+                    return
+                }
+            }
+            let stopped = try global.controller().down(reference)
+            TerminalReporter.shared.finishLine()
+            print(stopped ? "Cluster \(name) is down." : "Cluster \(name) was already down; nothing to do.")
+        }
+    }
+}

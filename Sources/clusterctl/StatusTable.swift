@@ -1,0 +1,52 @@
+import Foundation
+import ClusterKit
+
+/// The human form of `clusterctl status`.
+enum StatusTable {
+    static func render(_ status: ClusterStatus) -> String {
+        var lines = [
+            "cluster:    \(status.name) (\(status.provider), services: \(status.supervisor)) \(status.phase)",
+            "scheduler:  \(status.scheduler.address) \(status.scheduler.running ? "running" : "NOT RUNNING")",
+            "dashboard:  \(status.scheduler.dashboard)",
+            "workers:    \(status.workers.registered) registered / \(status.workers.desired) desired",
+        ]
+        if !status.workers.list.isEmpty {
+            lines.append("")
+            lines += table([["NAME", "ADDRESS", "HOST", "THREADS", "MEMORY", "STATUS"]] + status.workers.list.map {
+                [$0.name, $0.address, $0.host, String($0.nthreads), memory($0.memoryLimit), $0.status]
+            })
+        }
+        if !status.services.isEmpty {
+            lines.append("")
+            lines += table([["SERVICE", "ROLE", "NODE", "PID", "STATE"]] + status.services.map {
+                [$0.name, $0.role, $0.node, $0.pid.map(String.init) ?? "-", $0.running ? "running" : "exited"]
+            })
+        }
+        if status.phase == "degraded" {
+            lines += ["", "Something is missing: `clusterctl up \(status.source ?? status.name)` repairs it."]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func table(_ rows: [[String]]) -> [String] {
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingTrailingSpaces()
+        }
+    }
+
+    static func memory(_ bytes: UInt64) -> String {
+        if bytes == 0 { return "-" }
+        let gib = Double(bytes) / 1_073_741_824
+        return gib >= 1 ? String(format: "%.1f GiB", gib) : String(format: "%.0f MiB", gib * 1024)
+    }
+}
+
+private extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = self
+        while s.hasSuffix(" ") { s.removeLast() }
+        return s
+    }
+}
