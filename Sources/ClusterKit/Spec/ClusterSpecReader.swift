@@ -12,7 +12,8 @@ struct ClusterSpecReader {
 
     /// The spec, or nil if the file has a problem (then `reader.diagnostics` says which).
     func read(_ root: Node) -> ClusterSpec? {
-        guard let top = reader.fields(of: root, path: "", at: SourcePosition(line: 1, column: 1), allowed: SpecKeys.top) else {
+        guard reader.checkProperties(of: root, after: SourcePosition(line: 1, column: 1)),
+              let top = reader.fields(of: root, path: "", at: SourcePosition(line: 1, column: 1), allowed: SpecKeys.top) else {
             return nil
         }
         let name = readName(top)
@@ -155,7 +156,7 @@ struct ClusterSpecReader {
                     reader.report(item.position, "package \"\(item.value)\" \(problem)",
                                   hint: "write one requirement per item, such as numpy or pandas>=2.2")
                 } else {
-                    packages.append(item.value.trimmingSpaces())
+                    packages.append(item.value)
                 }
             }
             environment.packages = packages
