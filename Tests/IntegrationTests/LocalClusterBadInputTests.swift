@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+
+/// Bad input gets a clear error and the documented exit code, and leaves nothing a rerun
+/// cannot repair.
+@Suite(.serialized)
+struct LocalClusterBadInputTests {
+    @Test func missingFileAndBadSpecExitWithTwo() throws {
+        let cluster = try LocalClusterHarness(prefix: "badspec")
+        defer { cluster.tearDown() }
+        let missing = try cluster.clusterctl(["up", cluster.directory.appendingPathComponent("nope.yaml").path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("nope.yaml"))
+
+        let bad = cluster.directory.appendingPathComponent("bad.yaml")
+        try "name: ok\nprovider:\n  kind: local\nworkers:\n  cuont: 2\n".write(to: bad, atomically: true, encoding: .utf8)
+        let run = try cluster.clusterctl(["validate", bad.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("bad.yaml:5:3"), "stderr: \(run.stderr)")
+        #expect(run.stderr.contains("count"))
+        #expect(!run.stderr.contains("Fatal error"))
+    }
+
+    @Test func validatePrintsTheResolvedSpec() throws {
+        let cluster = try LocalClusterHarness(prefix: "valid")
+        defer { cluster.tearDown() }
+        let run = try cluster.clusterctl(["validate", try cluster.writeClusterFile(workers: 2)])
+        #expect(run.status == 0)
+        for key in ["per_node:", "threads:", "memory_limit: 1GiB", "dashboard_port: 0", "tls:"] {
+            #expect(run.stdout.contains(key), "missing \(key) in:\n\(run.stdout)")
+        }
+    }
+
+    @Test func unknownClusterIsAClearError() throws {
+        let cluster = try LocalClusterHarness(prefix: "unknown")
+        defer { cluster.tearDown() }
+        for command in [["scale", "no-such", "2"], ["down", "no-such", "--yes"], ["logs", "no-such"], ["status", "no-such"]] {
+            let run = try cluster.clusterctl(command)
+            #expect(run.status == 1, "\(command): \(run.all)")
+            #expect(run.stderr.contains("no cluster named no-such"), "\(command): \(run.stderr)")
+        }
+    }
+
+    @Test func schedulerPortInUseIsNamed() throws {
+        let cluster = try LocalClusterHarness(prefix: "port")
+        defer { cluster.tearDown() }
+        let listener = try TCPListener()
+        defer { listener.close() }
+        let file = try cluster.writeClusterFile(workers: 1, extra: "")
+        var text = try String(contentsOfFile: file, encoding: .utf8)
+        text = text.replacingOccurrences(of: "  port: 0\n", with: "  port: \(listener.port)\n")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let run = try cluster.clusterctl(["up", file])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("port \(listener.port)"), "stderr: \(run.stderr)")
+        #expect(run.stderr.contains("already in use"))
+        #expect(cluster.markedProcesses().isEmpty)
+
+        // Once the port is free, a rerun finishes the job.
+        listener.close()
+        let rerun = try cluster.clusterctl(["up", file])
+        #expect(rerun.status == 0, "rerun: \(rerun.all)")
+        #expect(try cluster.registeredWorkers() == 1)
+    }
+
+    @Test func missingOrOldInterpreterIsExplained() throws {
+        let cluster = try LocalClusterHarness(prefix: "python")
+        defer { cluster.tearDown() }
+        let missing = try cluster.clusterctl(["up", try cluster.writeClusterFile(workers: 1, python: "python3-nonexistent")])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("python3-nonexistent"), "stderr: \(missing.stderr)")
+        #expect(missing.stderr.contains("not found"))
+
+        // An interpreter that reports Python 3.8.
+        let old = cluster.directory.appendingPathComponent("python38")
+        try """
+        #!/bin/sh
+        case "$1" in -V|--version) echo "Python 3.8.18";; -c) exit 1;; esac
+        """.write(to: old, atomically: true, encoding: .utf8)
+        chmod(old.path, 0o755)
+        let tooOld = try cluster.clusterctl(["up", try cluster.writeClusterFile(workers: 1, python: old.path)])
+        #expect(tooOld.status == 1)
+        #expect(tooOld.stderr.contains("3.10 or newer"), "stderr: \(tooOld.stderr)")
+        #expect(tooOld.stderr.contains("Python 3.8.18"))
+        #expect(cluster.markedProcesses().isEmpty)
+    }
+
+    @Test func packageThatDoesNotExistShowsTheInstaller() throws {
+        let cluster = try LocalClusterHarness(prefix: "pkg")
+        defer { cluster.tearDown() }
+        let cache = cluster.directory.appendingPathComponent("cache")
+        let file = try cluster.writeClusterFile(workers: 1, packages: ["clusterctl-no-such-package-zz9"])
+        let run = try ProcessOutput.run(LocalClusterHarness.binary, ["up", file], environment: [
+            "CLUSTERCTL_HOME": cluster.home.path, "CLUSTERCTL_CACHE": cache.path,
+            "CLUSTERCTL_TEMPLATES": LocalClusterHarness.templates,
+        ], timeout: 300)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("packages"), "stderr: \(run.stderr)")
+        #expect(run.stderr.contains("clusterctl-no-such-package-zz9"))
+        // No environment is left that a later run would trust.
+        let envs = (try? FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("envs").path)) ?? []
+        for entry in envs where !entry.hasSuffix(".lock") {
+            #expect(!FileManager.default.fileExists(atPath: cache.appendingPathComponent("envs/\(entry)/.clusterctl-ready").path))
+        }
+        #expect(cluster.markedProcesses().isEmpty)
+    }
+
+    @Test func sameNameFromAnotherFileIsRefused() throws {
+        let cluster = try LocalClusterHarness(prefix: "twin")
+        defer { cluster.tearDown() }
+        let first = try cluster.writeClusterFile(workers: 1)
+        try #require(try cluster.clusterctl(["up", first]).status == 0)
+        let second = try cluster.writeClusterFile(workers: 1, fileName: "other.yaml")
+        let run = try cluster.clusterctl(["up", second])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("already runs from \(first)"), "stderr: \(run.stderr)")
+        #expect(try cluster.registeredWorkers() == 1)
+    }
+}
+
+/// A TCP listener on 127.0.0.1 with a kernel-chosen port, to occupy a port.
+final class TCPListener {
+    private var fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else {
+            Glibc.close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+}
