@@ -81,3 +81,20 @@ struct SigV4SignerTests {
         }
     }
 }
+
+@Suite("URI encoding")
+struct URIEncodingTests {
+    @Test func encodesEverythingButUnreserved() {
+        #expect(URIEncoding.encode("a b/c~d_e.f-g+h=i&ሴ") == "a%20b%2Fc~d_e.f-g%2Bh%3Di%26%E1%88%B4")
+        #expect(URIEncoding.encode("photos/a b.jpg", keepingSlash: true) == "photos/a%20b.jpg")
+    }
+
+    @Test func decodesValidEscapesOnly() {
+        #expect(URIEncoding.decode("a%20b%2fc+d%zz%4") == "a b/c+d%zz%4")
+    }
+
+    @Test func buildsQueriesAndFormBodies() {
+        let body = URIEncoding.query([("Action", "RunInstances"), ("TagSpecification.1.Tag.1.Value", "a b/c")])
+        #expect(body == "Action=RunInstances&TagSpecification.1.Tag.1.Value=a%20b%2Fc")
+    }
+}

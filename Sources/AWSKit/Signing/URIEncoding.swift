@@ -22,6 +22,13 @@ public enum URIEncoding {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `name=value` pairs encoded with `encode` and joined by `&`, in the
+    /// given order: a URL query or an `application/x-www-form-urlencoded`
+    /// body (EC2's Query API) that the signer sees exactly as sent.
+    public static func query(_ pairs: [(name: String, value: String)]) -> String {
+        pairs.map { "\(encode($0.name))=\(encode($0.value))" }.joined(separator: "&")
+    }
+
     /// Decodes every valid `%XX` sequence; anything else (including `+`) is
     /// kept as it is. Bytes that do not form UTF-8 are replaced.
     public static func decode(_ text: String) -> String {
