@@ -84,7 +84,8 @@ public final class LocalBackend: ClusterBackend {
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
         let argv = DaskCommands(environment: try environment()).scheduler(spec, endpoint: endpoint)
         let pid = try supervisor.start(id: serviceID("scheduler"), pidFile: pidFile("scheduler"), log: logFile("scheduler"),
-                                       environment: DaskCommands.schedulerEnvironment, argv: argv)
+                                       environment: DaskCommands.schedulerEnvironment(runtimeDirectory: supervisor.runtimeDirectory),
+                                       argv: argv)
         return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid, logPath: logFile("scheduler"))
     }
 

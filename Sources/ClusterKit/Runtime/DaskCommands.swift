@@ -5,13 +5,19 @@ public struct DaskCommands: Sendable {
 
     public init(environment: String) { self.environment = environment }
 
-    /// Scheduler HTTP routes: Dask's defaults plus the API that retires workers gracefully.
-    /// The HTTP server has no authentication, so it only ever listens on loopback.
-    public static let schedulerEnvironment: [String: String] = [
-        "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES": "['distributed.http.scheduler.prometheus', "
-            + "'distributed.http.scheduler.info', 'distributed.http.scheduler.json', 'distributed.http.health', "
-            + "'distributed.http.proxy', 'distributed.http.statics', 'distributed.http.scheduler.api']",
-    ]
+    /// The scheduler's environment: Dask's default HTTP routes plus the API that retires
+    /// workers gracefully and clusterctl's read-only worker list (`runtime/clusterctl_http.py`,
+    /// placed in `runtimeDirectory`). The HTTP server has no authentication, so it only ever
+    /// listens on loopback.
+    public static func schedulerEnvironment(runtimeDirectory: String) -> [String: String] {
+        let routes = ["distributed.http.scheduler.prometheus", "distributed.http.scheduler.info",
+                      "distributed.http.scheduler.json", "distributed.http.health", "distributed.http.proxy",
+                      "distributed.http.statics", "distributed.http.scheduler.api", "clusterctl_http"]
+        return [
+            "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES": "[" + routes.map { "'\($0)'" }.joined(separator: ", ") + "]",
+            "PYTHONPATH": runtimeDirectory,
+        ]
+    }
 
     private var dask: String { environment + "/bin/dask" }
 

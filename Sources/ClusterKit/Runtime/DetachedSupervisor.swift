@@ -15,9 +15,14 @@ public struct DetachedSupervisor {
         self.scriptPath = scriptPath
     }
 
-    /// Places the supervisor script on the node.
+    /// The directory the supervisor script and clusterctl's scheduler route module live in.
+    public var runtimeDirectory: String { (scriptPath as NSString).deletingLastPathComponent }
+
+    /// Places the supervisor script and the scheduler route module on the node.
     public func install() throws {
         try runner.upload(Data(try Templates.text("supervisor/supervise.py").utf8), to: scriptPath, mode: 0o700)
+        try runner.upload(Data(try Templates.text("runtime/clusterctl_http.py").utf8),
+                          to: runtimeDirectory + "/clusterctl_http.py", mode: 0o600)
     }
 
     /// Starts `argv` as service `id` unless it already runs; returns its pid.

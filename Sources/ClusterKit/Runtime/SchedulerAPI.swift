@@ -23,9 +23,9 @@ public struct SchedulerAPI: Sendable {
         return c
     }())
 
-    /// The scheduler's identity, or nil if its HTTP server does not answer (yet).
+    /// The scheduler's registered workers, or nil if its HTTP server does not answer (yet).
     public func identity() -> SchedulerIdentity? {
-        guard let response = try? client.send(HTTPRequest(url: base + "/json/identity.json")),
+        guard let response = try? client.send(HTTPRequest(url: base + "/clusterctl/v1/workers")),
               response.status == 200 else { return nil }
         return try? JSONDecoder().decode(SchedulerIdentity.self, from: response.body)
     }

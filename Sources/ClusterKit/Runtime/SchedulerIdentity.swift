@@ -1,6 +1,7 @@
 import Foundation
 
-/// The scheduler's own account of the cluster, from its `/json/identity.json`.
+/// The scheduler's own account of its workers, from clusterctl's route on its HTTP server
+/// (`templates/runtime/clusterctl_http.py`), shaped like Dask's `/json/identity.json`.
 public struct SchedulerIdentity: Decodable, Sendable, Equatable {
     public var address: String
     public var workers: [String: RegisteredWorker]
