@@ -94,7 +94,7 @@ public final class LocalBackend: ClusterBackend {
         let argv = DaskCommands(environment: try environment())
             .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: listenHost)
         let pid = try supervisor.start(id: serviceID(service), pidFile: pidFile(service), log: logFile(service),
-                                       environment: [:], argv: argv)
+                                       environment: DaskCommands.workerEnvironment, argv: argv)
         return ServiceRecord(name: service, role: .worker, node: node, pid: pid, workerCount: count, logPath: logFile(service))
     }
 

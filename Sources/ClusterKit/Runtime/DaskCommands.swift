@@ -19,6 +19,13 @@ public struct DaskCommands: Sendable {
         ]
     }
 
+    /// The worker services' environment: nannies start their worker processes from a
+    /// forkserver that has imported distributed once, instead of a fresh interpreter per
+    /// worker (`spawn`, Dask's default): the same isolation, about a second less per start.
+    public static let workerEnvironment: [String: String] = [
+        "DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD": "forkserver",
+    ]
+
     private var dask: String { environment + "/bin/dask" }
 
     /// `dask scheduler` listening on `endpoint.host`, its HTTP server on loopback.

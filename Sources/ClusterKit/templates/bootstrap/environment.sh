@@ -13,9 +13,8 @@ step() { echo "clusterctl-step: $1"; }
 
 step python
 PY=$(command -v "$PYTHON" 2>/dev/null) || fail 20 "Python interpreter '$PYTHON' not found on this host; install Python 3.10 or newer (Debian/Ubuntu: apt-get install python3 python3-venv) or set environment.python"
-"$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null \
+VERSION=$("$PY" -c 'import os, sys; print(sys.implementation.name, sys.version.split()[0], os.uname().machine); sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null) \
   || fail 21 "$PY is $("$PY" -V 2>&1); clusterctl needs Python 3.10 or newer: install it or point environment.python at one"
-VERSION=$("$PY" -c 'import sys, platform; print(platform.python_implementation(), sys.version.split()[0], platform.machine())')
 
 REQUIREMENTS=$(printf '%s\n' {{#packages}}{{.}} {{/packages}})
 STAMP=$(printf '%s\n%s\n' "$VERSION" "$REQUIREMENTS" | sha256sum | cut -c1-16)
