@@ -1,3 +1,4 @@
+import ClusterKit
 import Foundation
 import Testing
 
@@ -20,8 +21,10 @@ struct SystemdUnitTemplateTests {
 
         let lines = unit.split(separator: "\n").map(String.init)
         #expect(lines.contains("Description=Dask \(role == "worker" ? "workers" : "scheduler") of clusterctl cluster demo"))
-        #expect(lines.contains("ExecStart=\(fixture.execStart(role: role))"))
-        #expect(lines.filter { $0.hasPrefix("Environment=") } == UnitTemplateFixture.environment.map { "Environment=\($0)" })
+        let execStart = fixture.argv(role: role).map(SystemdQuote.quote).joined(separator: " ")
+        #expect(lines.contains("ExecStart=\(execStart) "))
+        #expect(lines.filter { $0.hasPrefix("Environment=") }
+                == UnitTemplateFixture.environment.sorted { $0.key < $1.key }.map { "Environment=" + SystemdQuote.quote("\($0.key)=\($0.value)") })
         #expect(lines.filter { $0.hasPrefix("User=") } == (user.map { ["User=\($0)"] } ?? []))
         for expected in ["After=network-online.target", "Wants=network-online.target", "Type=simple",
                          "Restart=always", "RestartSec=1", "KillMode=control-group", "WantedBy=multi-user.target"] {
@@ -58,8 +61,7 @@ struct SystemdUnitTemplateTests {
     }
 }
 
-/// A scratch directory with a stand-in `dask` executable, and the templates filled by plain
-/// substitution (the real Mustache renderer lives in ClusterKit).
+/// A scratch directory with a stand-in `dask` executable, and the templates rendered by ClusterKit.
 struct UnitTemplateFixture {
     /// Why the tests cannot run here, or nil when `systemd-analyze` is installed.
     static let analyzerMissing: String? = {
@@ -67,14 +69,12 @@ struct UnitTemplateFixture {
         return found?.status == 0 ? nil : "systemd-analyze is not installed (Debian package systemd)"
     }()
 
-    static let templates = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("templates/systemd")
 
-    /// Values as the renderer hands them over: already escaped for systemd.
+    /// Environment with characters systemd would otherwise interpret (quotes, `$`, `%`).
     static let environment = [
-        "\"PATH=/opt/clusterctl/demo/venv/bin:/usr/local/bin:/usr/bin:/bin\"",
-        "\"DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES=[\\\"distributed.http.health\\\", \\\"distributed.http.scheduler.api\\\"]\"",
+        "PATH": "/opt/clusterctl/demo/venv/bin:/usr/local/bin:/usr/bin:/bin",
+        "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES": "['distributed.http.health', 'distributed.http.scheduler.api']",
+        "ODD": "100% of $HOME \"quoted\"",
     ]
 
     let directory: URL
@@ -93,33 +93,19 @@ struct UnitTemplateFixture {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func execStart(role: String) -> String {
+    func argv(role: String) -> [String] {
         let dask = directory.appendingPathComponent("venv/bin/dask").path
         if role == "worker" {
-            return "\(dask) worker tcp://127.0.0.1:8786 --name demo-127.0.0.1 --host 127.0.0.1 " +
-                "--nworkers 2 --nthreads 2 --memory-limit 2GiB"
+            return [dask, "worker", "tcp://127.0.0.1:8786", "--name", "demo-127.0.0.1", "--host", "127.0.0.1",
+                    "--nworkers", "2", "--nthreads", "2", "--memory-limit", "2GiB"]
         }
-        return "\(dask) scheduler --host 127.0.0.1 --port 8786 --dashboard-address 127.0.0.1:8787"
+        return [dask, "scheduler", "--host", "127.0.0.1", "--port", "8786", "--dashboard-address", "127.0.0.1:8787"]
     }
 
-    /// Fills `clusterctl-ROLE.service.mustache`: the pragma line goes, each section is repeated
-    /// per value (or dropped when it has none) and each `{{name}}` replaced.
+    /// The unit as clusterctl renders it (ClusterKit's renderer, values escaped for systemd).
     func render(role: String, user: String?) throws -> String {
-        let template = try String(
-            contentsOf: Self.templates.appendingPathComponent("clusterctl-\(role).service.mustache"), encoding: .utf8)
-        var text = template.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.hasPrefix("{{%") }.joined(separator: "\n")
-        text = try expandSection("environment", in: text, values: Self.environment, placeholder: "{{.}}")
-        text = try expandSection("user", in: text, values: user.map { [$0] } ?? [], placeholder: "{{user}}")
-        let values = [
-            "cluster": "demo",
-            "exec_start": execStart(role: role),
-            "working_directory": directory.path,
-        ]
-        for (name, value) in values {
-            text = text.replacingOccurrences(of: "{{\(name)}}", with: value)
-        }
-        return text
+        try SystemdKeeper.renderUnit(cluster: "demo", role: role == "worker" ? .worker : .scheduler, argv: argv(role: role),
+                                     environment: Self.environment, workingDirectory: directory.path, user: user)
     }
 
     /// Writes `unit` as `name` and runs `systemd-analyze verify` on it; the diagnostics are the
@@ -130,20 +116,5 @@ struct UnitTemplateFixture {
         let run = try CapturedRun.of("systemd-analyze", ["verify", path], timeout: 60)
         let diagnostics = (run.stdout + run.stderr).split(separator: "\n").map(String.init).filter { $0.contains(name) }
         return (run.status, diagnostics)
-    }
-
-    private struct MissingSection: Error, CustomStringConvertible {
-        let name: String
-        var description: String { "the template has no standalone {{#\(name)}} ... {{/\(name)}} section" }
-    }
-
-    private func expandSection(_ name: String, in text: String, values: [String], placeholder: String) throws -> String {
-        guard let open = text.range(of: "{{#\(name)}}\n"),
-              let close = text.range(of: "{{/\(name)}}\n", range: open.upperBound..<text.endIndex) else {
-            throw MissingSection(name: name)
-        }
-        let body = text[open.upperBound..<close.lowerBound]
-        let expanded = values.map { body.replacingOccurrences(of: placeholder, with: $0) }.joined()
-        return text.replacingCharacters(in: open.lowerBound..<close.upperBound, with: expanded)
     }
 }

@@ -24,13 +24,11 @@ public final class LocalBackend: ClusterBackend {
     }
 
     private var directory: URL { homes.clusterDirectory(cluster) }
-    private var supervisor: DetachedSupervisor {
-        DetachedSupervisor(runner: runner, python: python,
-                           scriptPath: directory.appendingPathComponent("run/supervise.py").path)
+    private var keeper: DetachedKeeper {
+        DetachedKeeper(runner: runner, cluster: cluster, python: python,
+                       runtimeDirectory: directory.appendingPathComponent("run").path,
+                       logDirectory: directory.appendingPathComponent("logs").path)
     }
-    private func pidFile(_ service: String) -> String { directory.appendingPathComponent("run/\(service).pid").path }
-    private func logFile(_ service: String) -> String { directory.appendingPathComponent("logs/\(service).log").path }
-    private func serviceID(_ service: String) -> String { "\(cluster)/\(service)" }
 
     public func place(adding count: Int, beside existing: [ServiceRecord], spec: ClusterSpec) throws -> [(service: String, node: String, count: Int)] {
         let used = Set(existing.map(\.name))
@@ -58,53 +56,41 @@ public final class LocalBackend: ClusterBackend {
     }
 
     public func running(_ services: [ServiceRecord], cluster: String) throws -> Set<String> {
-        guard !services.isEmpty else { return [] }
-        // One look at /proc for all services: cheaper than a supervisor call each.
-        var alive = Set<String>()
-        for service in services {
-            if let pid = try? String(contentsOfFile: pidFile(service.name), encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines),
-               let number = Int32(pid), ServiceProcess.isAlive(pid: number, id: serviceID(service.name)) {
-                alive.insert(service.name)
-            }
-        }
-        return alive
+        try keeper.running(services.map { ($0.name, $0.role) })
     }
 
     public func prepareEnvironment(on node: String, spec: ClusterSpec, report: (String) -> Void) throws {
-        try AtomicFile.makeDirectory(directory.appendingPathComponent("run"))
-        try AtomicFile.makeDirectory(directory.appendingPathComponent("logs"))
+        try AtomicFile.makeDirectory(directory)
         try AtomicFile.makeDirectory(homes.cache.appendingPathComponent("envs"), mode: 0o755)
         environmentPath = try EnvironmentInstaller(runner: runner).prepare(
             spec.environment, root: homes.cache.appendingPathComponent("envs").path,
             allowSystemInstall: false, onStep: report)
-        try supervisor.install()
+        try keeper.install()
     }
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
         let argv = DaskCommands(environment: try environment()).scheduler(spec, endpoint: endpoint)
-        let pid = try supervisor.start(id: serviceID("scheduler"), pidFile: pidFile("scheduler"), log: logFile("scheduler"),
-                                       environment: DaskCommands.schedulerEnvironment(runtimeDirectory: supervisor.runtimeDirectory),
-                                       argv: argv)
-        return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid, logPath: logFile("scheduler"))
+        let pid = try keeper.start("scheduler", role: .scheduler, argv: argv,
+                                   environment: DaskCommands.schedulerEnvironment(runtimeDirectory: keeper.runtimeDirectory))
+        return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid,
+                             logPath: keeper.logFile("scheduler"))
     }
 
     public func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node: String,
                              count: Int) throws -> ServiceRecord {
         let argv = DaskCommands(environment: try environment())
             .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: listenHost)
-        let pid = try supervisor.start(id: serviceID(service), pidFile: pidFile(service), log: logFile(service),
-                                       environment: DaskCommands.workerEnvironment, argv: argv)
-        return ServiceRecord(name: service, role: .worker, node: node, pid: pid, workerCount: count, logPath: logFile(service))
+        let pid = try keeper.start(service, role: .worker, argv: argv, environment: DaskCommands.workerEnvironment)
+        return ServiceRecord(name: service, role: .worker, node: node, pid: pid, workerCount: count,
+                             logPath: keeper.logFile(service))
     }
 
     public func stop(_ service: ServiceRecord, cluster: String) throws {
-        try supervisor.stop(id: serviceID(service.name), pidFile: pidFile(service.name))
+        try keeper.stop(service.name, role: service.role)
     }
 
     public func logSource(for service: ServiceRecord, cluster: String, tail: Int, follow: Bool) throws -> (CommandRunner, String) {
-        let argv = ["tail", "-n", String(tail)] + (follow ? ["-F"] : []) + [logFile(service.name)]
-        return (runner, ShellQuote.join(argv))
+        (runner, keeper.logCommand(service.name, role: service.role, tail: tail, follow: follow))
     }
 
     private func environment() throws -> String {

@@ -1,0 +1,101 @@
+import Foundation
+
+/// clusterctl's own supervisor: `templates/supervisor/supervise.py` placed in the node's
+/// runtime directory and driven through its runner. Services run in their own session with
+/// output appended to `<logs>/<service>.log`; each carries `CLUSTERCTL_SERVICE=<cluster>/<service>`
+/// so a reused pid is never mistaken for it. It does not restart services: Dask's nanny
+/// restarts a killed worker, and `clusterctl up` repairs the rest.
+public struct DetachedKeeper: ServiceKeeper {
+    public let kind = "detached"
+    public let runner: CommandRunner
+    public let cluster: String
+    /// Any Python 3 on the node, to run the supervisor script.
+    public let python: String
+    /// Holds the supervisor script, clusterctl's scheduler route module and the pid files.
+    public let runtimeDirectory: String
+    public let logDirectory: String
+
+    public init(runner: CommandRunner, cluster: String, python: String, runtimeDirectory: String, logDirectory: String) {
+        self.runner = runner
+        self.cluster = cluster
+        self.python = python
+        self.runtimeDirectory = runtimeDirectory
+        self.logDirectory = logDirectory
+    }
+
+    private var script: String { runtimeDirectory + "/supervise.py" }
+    private func id(_ service: String) -> String { "\(cluster)/\(service)" }
+    private func pidFile(_ service: String) -> String { "\(runtimeDirectory)/\(service).pid" }
+    /// The log file of `service`.
+    public func logFile(_ service: String) -> String { "\(logDirectory)/\(service).log" }
+
+    public func install() throws {
+        let made = try runner.run(ShellQuote.join(["mkdir", "-p", "-m", "0700", runtimeDirectory, logDirectory]), timeout: 30)
+        guard made.exitCode == 0 else {
+            throw ClusterError("\(runner.host): could not create \(runtimeDirectory)", details: made.tail())
+        }
+        try RuntimeFiles.install(on: runner, in: runtimeDirectory)
+    }
+
+    public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
+        var command = [python, script, "start", "--id", id(service), "--pidfile", pidFile(service), "--log", logFile(service)]
+        for (key, value) in environment.sorted(by: { $0.key < $1.key }) {
+            command += ["--env", "\(key)=\(value)"]
+        }
+        command.append("--")
+        command += argv
+        let result = try runner.run(ShellQuote.join(command), timeout: 60)
+        guard result.exitCode == 0, let pid = Self.pid(in: result.stdout) else {
+            throw ClusterError("\(runner.host): could not start \(service)", details: result.tail())
+        }
+        return pid
+    }
+
+    public func stop(_ service: String, role: ServiceRole) throws {
+        let command = [python, script, "stop", "--id", id(service), "--pidfile", pidFile(service), "--timeout", "30"]
+        let result = try runner.run(ShellQuote.join(command), timeout: 60)
+        guard result.exitCode == 0 else {
+            throw ClusterError("\(runner.host): could not stop \(service)", details: result.tail())
+        }
+    }
+
+    public func running(_ services: [(name: String, role: ServiceRole)]) throws -> Set<String> {
+        guard !services.isEmpty else { return [] }
+        // One shell round trip: read each pid file, check the process is alive, not a zombie,
+        // and carries this service's mark.
+        var script = ""
+        for service in services {
+            script += "pid=$(cat \(ShellQuote.quote(pidFile(service.name))) 2>/dev/null) && [ -n \"$pid\" ] "
+                + "&& [ \"$(cut -d')' -f2 /proc/$pid/stat 2>/dev/null | cut -d' ' -f2)\" != Z ] "
+                + "&& tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null | grep -qxF "
+                + ShellQuote.quote("\(ServiceProcess.mark)=\(id(service.name))")
+                + " && echo " + ShellQuote.quote("running " + service.name) + "\n"
+        }
+        let result = try runner.run(script + "true", timeout: 30)
+        return Set(result.stdout.split(separator: "\n").filter { $0.hasPrefix("running ") }
+            .map { String($0.dropFirst("running ".count)) })
+    }
+
+    public func logCommand(_ service: String, role: ServiceRole, tail: Int, follow: Bool) -> String {
+        ShellQuote.join(["tail", "-n", String(tail)] + (follow ? ["-F"] : []) + [logFile(service)])
+    }
+
+    public func purge() throws {}
+
+    static func pid(in output: String) -> Int32? {
+        for line in output.split(separator: "\n") where line.hasPrefix("running ") {
+            return Int32(line.dropFirst("running ".count).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+}
+
+/// clusterctl's files on a node's runtime directory: the supervisor script and the scheduler's
+/// read-only worker route.
+enum RuntimeFiles {
+    static func install(on runner: CommandRunner, in directory: String) throws {
+        try runner.upload(Data(try Templates.text("supervisor/supervise.py").utf8), to: directory + "/supervise.py", mode: 0o700)
+        try runner.upload(Data(try Templates.text("runtime/clusterctl_http.py").utf8),
+                          to: directory + "/clusterctl_http.py", mode: 0o644)
+    }
+}
