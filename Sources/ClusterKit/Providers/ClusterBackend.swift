@@ -28,4 +28,9 @@ public protocol ClusterBackend: WorkerPlacement {
     func logSource(for service: ServiceRecord, cluster: String, tail: Int, follow: Bool) throws -> (CommandRunner, String)
     /// Where the environment lives on the scheduler node, for the connect snippet.
     var environmentPath: String? { get }
+
+    /// A runner on `node`, for `clusterctl exec`.
+    func runner(for node: String) throws -> CommandRunner
+    /// Removes what clusterctl installed on `node` (after its services stopped).
+    func purge(_ node: String) throws
 }

@@ -93,6 +93,15 @@ public final class LocalBackend: ClusterBackend {
         (runner, keeper.logCommand(service.name, role: service.role, tail: tail, follow: follow))
     }
 
+    public func runner(for node: String) throws -> CommandRunner { runner }
+
+    /// Removes the cluster's pid files and logs; the shared environment stays in the cache.
+    public func purge(_ node: String) throws {
+        for sub in ["run", "logs"] {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(sub))
+        }
+    }
+
     private func environment() throws -> String {
         guard let environmentPath else { throw ClusterError("internal: the environment was not prepared") }
         return environmentPath

@@ -15,6 +15,28 @@ public enum PlanAction: Sendable, Equatable {
     /// Wait until the scheduler reports `count` workers.
     case waitForWorkers(count: Int)
 
+    /// The node a step acts on, if it acts on one.
+    public var node: String? {
+        switch self {
+        case .prepareEnvironment(let node), .startScheduler(let node), .stopScheduler(let node): return node
+        case .startWorkers(_, let node, _), .retireWorkers(_, let node, _, _), .stopWorkers(_, let node),
+             .forgetWorkers(_, let node): return node
+        case .waitForWorkers: return nil
+        }
+    }
+
+    /// True for steps that only touch their own node, so several can run at once and one
+    /// node's failure need not stop the others.
+    public var isNodeLocal: Bool {
+        switch self {
+        case .prepareEnvironment, .startWorkers, .stopWorkers: return true
+        default: return false
+        }
+    }
+
+    /// The step's kind, for grouping.
+    var kind: String { String(describing: self).prefix { $0 != "(" }.description }
+
     /// True for the steps that change something.
     public var changes: Bool {
         if case .waitForWorkers = self { return false }

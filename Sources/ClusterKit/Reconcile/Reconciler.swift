@@ -2,6 +2,10 @@ import Foundation
 
 /// Applies a `Plan` through a `ClusterBackend`, saving the state after every step so an
 /// interrupted command leaves a state that the next run repairs.
+///
+/// Consecutive steps of one kind on different nodes (preparing environments, starting worker
+/// groups) run concurrently. A node that fails there is reported by name once the others have
+/// finished; the other nodes carry on, and the command still fails so a rerun finishes the job.
 public struct Reconciler {
     public let backend: ClusterBackend
     public let store: StateStore
@@ -22,57 +26,125 @@ public struct Reconciler {
         var state = state ?? ClusterState(spec: spec, endpoint: SchedulerEndpoint(host: "", port: 0, dashboardPort: 0),
                                           supervisor: backend.supervisorKind)
         state.spec = spec
-        state.supervisor = backend.supervisorKind
         let started = Stopwatch()
-        for action in plan.actions {
-            try apply(action, spec: spec, state: &state, started: started)
+        var failures: [(node: String, error: Error)] = []
+        var failedNodes = Set<String>()
+        var missingWorkers = 0
+
+        for batch in Self.batches(plan.actions) {
+            var runnable: [PlanAction] = []
+            for action in batch {
+                if let node = action.node, failedNodes.contains(node) {
+                    if case .startWorkers(_, _, let count) = action { missingWorkers += count }
+                } else {
+                    runnable.append(action)
+                }
+            }
+            if case .waitForWorkers(let count)? = runnable.first {
+                try waitForWorkers(count - missingWorkers, state: state, started: started)
+                continue
+            }
+            if runnable.isEmpty { continue }
+            announce(runnable, state: state)
+            let results = concurrently(runnable) { action in try perform(action, spec: spec, state: state) }
+            for (action, result) in zip(runnable, results) {
+                switch result {
+                case .success(let change):
+                    change(&state)
+                case .failure(let error):
+                    guard let node = action.node, action.isNodeLocal, node != backend.schedulerNode else {
+                        state.supervisor = backend.supervisorKind
+                        try store.save(state)
+                        throw error
+                    }
+                    failures.append((node, error))
+                    failedNodes.insert(node)
+                    if case .startWorkers(_, _, let count) = action { missingWorkers += count }
+                }
+            }
+            state.supervisor = backend.supervisorKind
             try store.save(state)
+        }
+        if !failures.isEmpty {
+            throw Self.summary(of: failures, upNodes: Set(state.services.map(\.node)))
         }
         return state
     }
 
-    private func apply(_ action: PlanAction, spec: ClusterSpec, state: inout ClusterState, started: Stopwatch) throws {
+    /// Groups consecutive node-local steps of the same kind so they can run together.
+    static func batches(_ actions: [PlanAction]) -> [[PlanAction]] {
+        var batches: [[PlanAction]] = []
+        for action in actions {
+            if action.isNodeLocal, let last = batches.last?.last, last.isNodeLocal, last.kind == action.kind {
+                batches[batches.count - 1].append(action)
+            } else {
+                batches.append([action])
+            }
+        }
+        return batches
+    }
+
+    private func announce(_ actions: [PlanAction], state: ClusterState) {
+        for action in actions {
+            switch action {
+            case .prepareEnvironment(let node): reporter.step("preparing the Python environment on \(node)")
+            case .startScheduler(let node): reporter.step("starting the scheduler on \(node)")
+            case .stopScheduler(let node): reporter.step("stopping the scheduler on \(node)")
+            case .startWorkers(let service, let node, let count):
+                reporter.step("starting \(count) worker\(count == 1 ? "" : "s") (\(service)) on \(node)")
+            case .retireWorkers(_, let node, let names, _):
+                reporter.step("retiring \(names.joined(separator: ", ")) on \(node) (their data moves to the other workers)")
+            case .stopWorkers(let service, let node): reporter.step("stopping \(service) on \(node)")
+            case .forgetWorkers(let service, let node):
+                reporter.warning("\(service) on \(node) is no longer running; it will be replaced")
+            case .waitForWorkers: break
+            }
+        }
+    }
+
+    /// Does one step and returns how it changes the state (applied once the batch is done).
+    private func perform(_ action: PlanAction, spec: ClusterSpec, state: ClusterState) throws -> (inout ClusterState) -> Void {
         switch action {
         case .prepareEnvironment(let node):
-            reporter.step("preparing the Python environment on \(node)")
             try backend.prepareEnvironment(on: node, spec: spec) { reporter.progress("environment on \(node): \($0)") }
-            state.environmentPath = backend.environmentPath
-        case .startScheduler(let node):
-            state.endpoint = try backend.endpoint(for: spec)
-            reporter.step("starting the scheduler on \(node) (\(state.endpoint.address))")
-            let record = try backend.startScheduler(spec, endpoint: state.endpoint)
-            state.services.removeAll { $0.role == .scheduler }
-            state.services.insert(record, at: 0)
-        case .stopScheduler(let node):
-            reporter.step("stopping the scheduler on \(node)")
-            if let scheduler = state.scheduler { try backend.stop(scheduler, cluster: spec.name) }
-            state.services.removeAll { $0.role == .scheduler }
-        case .startWorkers(let service, let node, let count):
-            reporter.step("starting \(count) worker\(count == 1 ? "" : "s") (\(service)) on \(node)")
-            let record = try backend.startWorkers(spec, endpoint: state.endpoint, service: service, node: node, count: count)
-            state.services.removeAll { $0.name == service }
-            state.services.append(record)
-        case .retireWorkers(let service, let node, let names, let stopService):
-            reporter.step("retiring \(names.joined(separator: ", ")) on \(node) (their data moves to the other workers)")
-            try retire(names, endpoint: state.endpoint)
-            guard let index = state.services.firstIndex(where: { $0.name == service }) else { return }
-            if stopService {
-                try backend.stop(state.services[index], cluster: spec.name)
-                state.services.remove(at: index)
-            } else {
-                state.services[index].retired += names
+            let path = backend.environmentPath
+            return { $0.environmentPath = path }
+        case .startScheduler:
+            let endpoint = try backend.endpoint(for: spec)
+            let record = try backend.startScheduler(spec, endpoint: endpoint)
+            reporter.progress("scheduler at \(endpoint.address)")
+            return { state in
+                state.endpoint = endpoint
+                state.services.removeAll { $0.role == .scheduler }
+                state.services.insert(record, at: 0)
             }
-        case .stopWorkers(let service, let node):
-            reporter.step("stopping \(service) on \(node)")
+        case .stopScheduler:
+            if let scheduler = state.scheduler { try backend.stop(scheduler, cluster: spec.name) }
+            return { $0.services.removeAll { $0.role == .scheduler } }
+        case .startWorkers(let service, let node, let count):
+            let record = try backend.startWorkers(spec, endpoint: state.endpoint, service: service, node: node, count: count)
+            return { state in
+                state.services.removeAll { $0.name == service }
+                state.services.append(record)
+            }
+        case .retireWorkers(let service, _, let names, let stopService):
+            try retire(names, endpoint: state.endpoint)
+            if stopService, let record = state.services.first(where: { $0.name == service }) {
+                try backend.stop(record, cluster: spec.name)
+            }
+            return { state in
+                guard let index = state.services.firstIndex(where: { $0.name == service }) else { return }
+                if stopService { state.services.remove(at: index) } else { state.services[index].retired += names }
+            }
+        case .stopWorkers(let service, _):
             if let record = state.services.first(where: { $0.name == service }) {
                 try backend.stop(record, cluster: spec.name)
             }
-            state.services.removeAll { $0.name == service }
-        case .forgetWorkers(let service, let node):
-            reporter.warning("\(service) on \(node) is no longer running; it will be replaced")
-            state.services.removeAll { $0.name == service }
-        case .waitForWorkers(let count):
-            try waitForWorkers(count, state: state, started: started)
+            return { $0.services.removeAll { $0.name == service } }
+        case .forgetWorkers(let service, _):
+            return { $0.services.removeAll { $0.name == service } }
+        case .waitForWorkers:
+            return { _ in }
         }
     }
 
@@ -91,8 +163,7 @@ public struct Reconciler {
         let deadline = Deadline(seconds: timeout)
         var last = ""
         let done = deadline.poll(every: 0.05) { () -> Bool? in
-            let identity = api.identity()
-            let registered = identity?.liveWorkers.count
+            let registered = api.identity()?.liveWorkers.count
             let line = registered.map { "waiting for workers: \($0)/\(count) registered" } ?? "waiting for the scheduler to answer"
             if line != last {
                 reporter.progress(line + String(format: " (%.1f s)", started.elapsed))
@@ -101,15 +172,15 @@ public struct Reconciler {
             return registered == count ? true : nil
         }
         if done == nil {
-            throw try diagnoseTimeout(count, state: state, api: api)
+            throw diagnoseTimeout(count, state: state, api: api)
         }
         reporter.progress(String(format: "%d/%d workers registered (%.1f s)", count, count, started.elapsed))
     }
 
     /// Says which process failed, with the tail of its log.
-    private func diagnoseTimeout(_ count: Int, state: ClusterState, api: SchedulerAPI) throws -> ClusterError {
+    private func diagnoseTimeout(_ count: Int, state: ClusterState, api: SchedulerAPI) -> ClusterError {
         let running = (try? backend.running(state.services, cluster: state.name)) ?? []
-        let schedulerUp = state.scheduler.map { (try? backend.running([$0], cluster: state.name))?.isEmpty == false } ?? false
+        let schedulerUp = state.scheduler.map { running.contains($0.name) } ?? false
         let registered = api.identity()?.liveWorkers.count ?? 0
         let suspects: [ServiceRecord]
         if !schedulerUp {
@@ -121,16 +192,27 @@ public struct Reconciler {
         }
         var details = ""
         for service in suspects.prefix(2) {
-            let alive = service.role == .scheduler ? schedulerUp : running.contains(service.name)
+            let alive = running.contains(service.name)
             details += "\(service.name) on \(service.node) (\(alive ? "running" : "exited")), last lines of its log:\n"
             if let (runner, command) = try? backend.logSource(for: service, cluster: state.name, tail: 15, follow: false),
                let result = try? runner.run(command, timeout: 15) {
                 details += result.stdout.isEmpty ? "(empty)\n" : result.stdout
             }
         }
-        let what = suspects.first.map { "; \($0.name) on \($0.node) \(schedulerUp || $0.role == .worker ? "did not register" : "exited")" } ?? ""
+        let what = suspects.first.map { "; \($0.name) on \($0.node) \(running.contains($0.name) ? "did not register" : "exited")" } ?? ""
         return ClusterError("only \(registered) of \(count) workers registered within \(Int(timeout)) s\(what). "
                             + "Fix the cause shown below, then run `clusterctl up` again (or `clusterctl down` to stop what started)",
                             details: details.trimmingCharacters(in: .newlines))
+    }
+
+    /// One error naming every node that failed, and which came up.
+    static func summary(of failures: [(node: String, error: Error)], upNodes: Set<String>) -> ClusterError {
+        let names = failures.map(\.node)
+        let details = failures.map { "\($0.error)" }.joined(separator: "\n")
+        let up = upNodes.subtracting(names).sorted()
+        return ClusterError("\(names.count) node\(names.count == 1 ? "" : "s") failed: \(names.joined(separator: ", "))"
+                            + (up.isEmpty ? "" : "; running on \(up.joined(separator: ", "))")
+                            + ". Fix the cause below and run the command again to finish the job",
+                            details: details)
     }
 }
