@@ -8,6 +8,8 @@ struct Down: ParsableCommand {
 
     @Argument(help: "Cluster name or cluster file.") var cluster: String
     @Flag(help: "Do not ask for confirmation.") var yes = false
+    @Flag(help: "Also remove what clusterctl installed on the nodes (environments, units, logs) and forget the cluster.")
+    var purge = false
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -24,9 +26,10 @@ struct Down: ParsableCommand {
                     return
                 }
             }
-            let stopped = try global.controller().down(reference)
+            let stopped = try global.controller().down(reference, purge: purge)
             TerminalReporter.shared.finishLine()
             print(stopped ? "Cluster \(name) is down." : "Cluster \(name) was already down; nothing to do.")
+            if purge { print("Removed what clusterctl installed for \(name).") }
         }
     }
 }

@@ -39,6 +39,8 @@ struct LocalClusterBadInputTests {
             #expect(run.status == 1, "\(command): \(run.all)")
             #expect(run.stderr.contains("no cluster named no-such"), "\(command): \(run.stderr)")
         }
+        // Asking about a cluster that does not exist creates nothing.
+        #expect(!FileManager.default.fileExists(atPath: cluster.home.appendingPathComponent("no-such").path))
     }
 
     @Test func schedulerPortInUseIsNamed() throws {

@@ -101,6 +101,12 @@ struct LocalClusterLifecycleTests {
         #expect(logs.stdout.contains("[scheduler]"))
         #expect(logs.stdout.contains("Scheduler at:"), "logs:\n\(logs.all)")
 
+        // exec runs on the cluster's node with prefixed output and fails when the command does.
+        let exec = try cluster.clusterctl(["exec", cluster.name, "--", "echo from-$(hostname)-node; exit 4"])
+        #expect(exec.status == 1)
+        #expect(exec.stdout.contains("[localhost] from-"))
+        #expect(exec.stderr.contains("localhost: 4"))
+
         // down leaves no clusterctl-started process and frees the scheduler's port.
         let port = Int(address.split(separator: ":").last!)!
         #expect(cluster.markedProcesses().count >= 3)
@@ -112,6 +118,11 @@ struct LocalClusterLifecycleTests {
         let downAgain = try cluster.clusterctl(["down", cluster.name, "--yes"])
         #expect(downAgain.status == 0)
         #expect(downAgain.stdout.contains("already down"))
+        // --purge forgets the cluster and its logs.
+        let purge = try cluster.clusterctl(["down", cluster.name, "--yes", "--purge"])
+        #expect(purge.status == 0, "purge: \(purge.all)")
+        #expect(!FileManager.default.fileExists(atPath: cluster.home.appendingPathComponent(cluster.name).path))
+        #expect(try cluster.clusterctl(["status", cluster.name]).status == 1)
     }
 
     @Test func upRepairsADeadSchedulerAndWorkers() throws {

@@ -50,6 +50,7 @@ public final class ClusterController {
     public func scale(_ reference: ClusterReference, to count: Int, dryRun: Bool = false) throws -> UpResult {
         guard count >= 1 else { throw ClusterError.usage("COUNT must be at least 1 (use `clusterctl down` to stop a cluster)") }
         let name = try reference.resolveName()
+        _ = try existingState(name)
         let lock = try store.lock(name) { holder in
             self.reporter.warning("waiting for another clusterctl command on \(name)\(holder.map { " (pid \($0))" } ?? "")")
         }
@@ -87,19 +88,73 @@ public final class ClusterController {
 
     // MARK: down
 
-    /// Stops every service of cluster `reference`. Returns false if nothing was running.
+    /// Stops every service of cluster `reference`; with `purge`, also removes what clusterctl
+    /// installed on its nodes and forgets the cluster. Returns false if nothing was running.
     @discardableResult
-    public func down(_ reference: ClusterReference) throws -> Bool {
+    public func down(_ reference: ClusterReference, purge: Bool = false) throws -> Bool {
         let name = try reference.resolveName()
+        _ = try existingState(name)
         let lock = try store.lock(name)
         defer { lock.release() }
         var state = try existingState(name)
-        guard !state.services.isEmpty else { return false }
+        let wasRunning = !state.services.isEmpty
         let backend = try Backends.make(for: state.spec, homes: homes, state: state)
-        let plan = Planner(placement: backend, schedulerNode: backend.schedulerNode).teardown(state: state)
-        state = try Reconciler(backend: backend, store: store, reporter: reporter, timeout: timeout)
-            .apply(plan, spec: state.spec, state: state)
-        return true
+        let nodes = Set(state.services.map(\.node)).union([backend.schedulerNode])
+        if wasRunning {
+            let plan = Planner(placement: backend, schedulerNode: backend.schedulerNode).teardown(state: state)
+            state = try Reconciler(backend: backend, store: store, reporter: reporter, timeout: timeout)
+                .apply(plan, spec: state.spec, state: state)
+        }
+        if purge {
+            let targets = nodes.union(Self.poolNodes(of: state.spec)).sorted()
+            reporter.step("removing what clusterctl installed on \(targets.joined(separator: ", "))")
+            let failures = zip(targets, concurrently(targets) { try backend.purge($0) }).compactMap { node, result -> (String, Error)? in
+                if case .failure(let error) = result { return (node, error) }
+                return nil
+            }
+            if !failures.isEmpty { throw Reconciler.summary(of: failures, upNodes: []) }
+            try? FileManager.default.removeItem(at: homes.clusterDirectory(name))
+        }
+        return wasRunning
+    }
+
+    /// Every node a spec may use.
+    static func poolNodes(of spec: ClusterSpec) -> [String] {
+        switch spec.provider {
+        case .local: return ["localhost"]
+        case .ssh(let ssh): return [ssh.scheduler] + ssh.workers
+        }
+    }
+
+    // MARK: exec
+
+    /// Runs `command` on the cluster's nodes (or only `node`) concurrently, handing each line
+    /// of output on prefixed by its host; returns each node's exit status.
+    public func exec(_ reference: ClusterReference, node: String?, command: String,
+                     output: @escaping (String) -> Void) throws -> [(node: String, status: Int32?, error: String?)] {
+        let name = try reference.resolveName()
+        let state = try existingState(name)
+        let backend = try Backends.make(for: state.spec, homes: homes, state: state)
+        var nodes = state.services.isEmpty ? Self.poolNodes(of: state.spec) : state.services.map(\.node)
+        nodes = nodes.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        if let node {
+            guard nodes.contains(node) else {
+                throw ClusterError.usage("\(node) is not a node of \(name); its nodes are: \(nodes.joined(separator: ", "))")
+            }
+            nodes = [node]
+        }
+        let printLock = NSLock()
+        let results = concurrently(nodes) { host -> Int32 in
+            let printer = LinePrefixer(prefix: "[\(host)] ") { line in printLock.withLock { output(line) } }
+            defer { printer.flush() }
+            return try backend.runner(for: host).stream(command, onOutput: printer.feed)
+        }
+        return zip(nodes, results).map { node, result in
+            switch result {
+            case .success(let status): return (node, status, nil)
+            case .failure(let error): return (node, nil, "\(error)")
+            }
+        }
     }
 
     // MARK: status, list
