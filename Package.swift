@@ -51,7 +51,7 @@ let package = Package(
 
         .testTarget(name: "ClusterKitTests", dependencies: ["ClusterKit"]),
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"]),
-        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "HTTPKit"]),
+        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "HTTPKit"], exclude: ["Fixtures"]),
         .testTarget(name: "SSHKitTests", dependencies: ["SSHKit"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ClusterKit"]),
     ],

@@ -34,6 +34,8 @@ public struct EC2Instance: Sendable, Equatable {
     public var vpcId: String?
     public var keyName: String?
     public var securityGroupIds: [String]
+    /// The ARN of the attached IAM instance profile, if any.
+    public var iamInstanceProfileARN: String?
     /// True for a spot instance.
     public var isSpot: Bool
 
@@ -54,6 +56,7 @@ public struct EC2Instance: Sendable, Equatable {
         vpcId = item.value("vpcId")
         keyName = item.value("keyName")
         securityGroupIds = item.items("groupSet").compactMap { $0.value("groupId") }
+        iamInstanceProfileARN = item.value("iamInstanceProfile", "arn")
         isSpot = item.value("instanceLifecycle") == "spot"
     }
 }

@@ -47,7 +47,10 @@ public struct AWSServiceClient: Sendable {
     /// Calls a Query API action (EC2, STS): a form POST of `Action`, `Version` and
     /// `parameters` to the service's root, answered with XML.
     public func query(_ action: String, version: String, parameters: QueryParameters = QueryParameters()) throws -> XMLTree {
-        let body = URIEncoding.query([("Action", action), ("Version", version)] + parameters.pairs)
+        var form = QueryParameters()
+        form.add("Action", action)
+        form.add("Version", version)
+        let body = (form.pairs + parameters.pairs).formEncoded
         let request = HTTPRequest(method: "POST", url: baseURL + "/",
                                   headers: [HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
                                   body: Data(body.utf8))

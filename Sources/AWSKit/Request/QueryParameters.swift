@@ -4,7 +4,7 @@
 /// structures by dotted names (`Filter.1.Value.2`). Nil values are skipped.
 public struct QueryParameters: Sendable {
     /// The name/value pairs, unencoded; ``AWSServiceClient/query(_:version:parameters:)``
-    /// encodes them with ``URIEncoding/query(_:)``.
+    /// sends them as a form body (see `formEncoded`).
     public private(set) var pairs: [(name: String, value: String)] = []
 
     public init() {}
@@ -33,5 +33,15 @@ public struct QueryParameters: Sendable {
     public mutating func addStructures<Element>(_ prefix: String, _ elements: [Element],
                                                 _ fields: (inout QueryParameters, String, Element) -> Void) {
         for (index, element) in elements.enumerated() { fields(&self, "\(prefix).\(index + 1).", element) }
+    }
+}
+
+extension Array where Element == (name: String, value: String) {
+    /// An `application/x-www-form-urlencoded` body: ``URIEncoding/query(_:)`` with each
+    /// space as `+`, as HTML forms and botocore write it. AWS reads `%20` and `+` alike,
+    /// but moto re-encodes the form this way when it checks a signature. (`+` itself is
+    /// always sent as `%2B`, so nothing is ambiguous.)
+    var formEncoded: String {
+        URIEncoding.query(self).replacingOccurrences(of: "%20", with: "+")
     }
 }
