@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+@testable import SSHKit
+
+@Suite("local port forwarding (direct-tcpip)")
+struct ForwardTests {
+    @Test("a forward reaches an HTTP server on the host's loopback, for several connections at once, during an exec")
+    func forwardToHTTPServer() throws {
+        try withSSHHosts { hosts throws in
+            let served = hosts.directory + "/www"
+            try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+            try "hello through the tunnel\n".write(toFile: served + "/hello.txt", atomically: true, encoding: .utf8)
+            let big = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 % 251) })
+            try big.write(to: URL(fileURLWithPath: served + "/big.bin"))
+            let server = try TestHTTPServer(directory: served)
+            defer { server.stop() }
+
+            let session = try hosts.connect()
+            defer { session.close() }
+            let forward = try session.forwardLocalPort(to: "127.0.0.1", port: server.port)
+            #expect(forward.localPort != server.port && forward.localPort > 0)
+
+            #expect(try fetch(port: forward.localPort, path: "/hello.txt") == Data("hello through the tunnel\n".utf8))
+
+            // Four large downloads in parallel with a command on the same session.
+            let downloads = ResultBox()
+            let group = DispatchGroup()
+            for n in 0..<4 {
+                DispatchQueue.global().async(group: group) {
+                    let result = Result { try fetch(port: forward.localPort, path: "/big.bin") == big ? "same" : "different" }
+                    downloads.append("\(n)", result)
+                }
+            }
+            let exec = try session.execute("sleep 0.2; echo exec alongside", timeout: 30)
+            #expect(group.wait(timeout: .now() + 60) == .success)
+            #expect(exec.stdoutText == "exec alongside\n")
+            #expect(downloads.all.map { (try? $0.1.get()) ?? "\($0.1)" } == Array(repeating: "same", count: 4))
+
+            forward.close()
+            #expect(throws: (any Error).self) { try fetch(port: forward.localPort, path: "/hello.txt") }
+            #expect(try session.execute("echo after", timeout: 10).stdoutText == "after\n")
+        }
+    }
+
+    @Test("a forward to a port where nothing listens drops the connection and records a forward error")
+    func forwardToClosedPort() throws {
+        try withSSHHosts { hosts throws in
+            let session = try hosts.connect()
+            defer { session.close() }
+            let unused = try TestHTTPServer.unusedPort()
+            let forward = try session.forwardLocalPort(to: "127.0.0.1", port: unused)
+            defer { forward.close() }
+            let data = try? fetch(port: forward.localPort, path: "/")
+            #expect(data == nil || data!.isEmpty)
+            #expect(forward.lastError?.step == .forward)
+            #expect(String(describing: forward.lastError).contains("127.0.0.1:\(unused)"))
+        }
+    }
+
+    @Test("closing the session closes its forwards")
+    func sessionCloseEndsForwards() throws {
+        try withSSHHosts { hosts throws in
+            let session = try hosts.connect()
+            let forward = try session.forwardLocalPort(to: "127.0.0.1", port: 9)
+            session.close()
+            #expect(!session.isOpen)
+            #expect(throws: (any Error).self) { try fetch(port: forward.localPort, path: "/") }
+            #expect(throws: SSHError.self) { _ = try session.execute("true", timeout: 5) }
+        }
+    }
+}
+
+/// GETs `path` from 127.0.0.1:`port` with curl; throws if curl fails.
+func fetch(port: Int, path: String) throws -> Data {
+    let output = NSTemporaryDirectory() + "fetch-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    try SSHTestHosts.run(["curl", "-sS", "--fail", "--max-time", "30", "-o", output, "http://127.0.0.1:\(port)\(path)"])
+    return try Data(contentsOf: URL(fileURLWithPath: output))
+}
+
+/// `python3 -m http.server` on 127.0.0.1 and a port the kernel picks, stopped by pid.
+final class TestHTTPServer {
+    let port: Int
+    private let pid: pid_t
+
+    init(directory: String) throws {
+        let log = directory + ".http-server.log"
+        pid = try TestProcess.spawn(["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1",
+                                     "--directory", directory], outputFile: log)
+        // It prints "Serving HTTP on 127.0.0.1 port N (...)" once listening.
+        var found: Int?
+        _ = TestProcess.poll(seconds: 10) {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            found = text.range(of: #"port \d+"#, options: .regularExpression).flatMap { Int(text[$0].dropFirst(5)) }
+            return found != nil
+        }
+        guard let found else {
+            TestProcess.stop(pid)
+            throw TestProcess.Failure(command: "python3 -m http.server", status: -1, output: "no port announced")
+        }
+        port = found
+    }
+
+    func stop() {
+        TestProcess.stop(pid)
+    }
+
+    /// A loopback port nothing listens on right now.
+    static func unusedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 ? getsockname(fd, pointer, &length) : -1
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
