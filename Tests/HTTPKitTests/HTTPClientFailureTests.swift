@@ -50,6 +50,23 @@ struct HTTPClientFailureTests {
         #expect(Date().timeIntervalSince(started) < 3)
     }
 
+    @Test("the connect timeout is honoured")
+    func connectTimeout() throws {
+        let listener = try LocalHTTPServer(.fullBacklog)
+        defer { listener.stop() }
+        let client = HTTPClient(configuration: .init(connectTimeout: 0.5, timeout: 30))
+        let started = Date()
+        do {
+            _ = try client.send(HTTPRequest(url: "\(listener.baseURL)/"))
+            Issue.record("expected a connect timeout")
+        } catch HTTPError.transport(let failure) {
+            #expect(failure.kind == .timedOut)
+            #expect(failure.isTransient)
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed >= 0.4 && elapsed < 5)
+    }
+
     @Test("a per-request timeout overrides the client's")
     func perRequestTimeout() throws {
         let server = try LocalHTTPServer.started()

@@ -16,18 +16,34 @@ final class LocalHTTPServer {
     var host: String { "127.0.0.1:\(port)" }
     var baseURL: String { "\(scheme)://\(host)" }
 
-    /// Starts the server and returns once it has a port and answers `/health`.
-    /// - Parameter tls: certificate and key PEM paths to serve HTTPS instead of HTTP.
-    init(tls: (certificate: String, key: String)? = nil) throws {
+    /// What the server does on its port.
+    enum Mode {
+        case http
+        /// HTTPS with this certificate and key (PEM files).
+        case https(certificate: String, key: String)
+        /// Accepts nothing: connections hang until the client's connect timeout.
+        case fullBacklog
+
+        var arguments: [String] {
+            switch self {
+            case .http: return ["http"]
+            case .https(let certificate, let key): return ["https", certificate, key]
+            case .fullBacklog: return ["full-backlog"]
+            }
+        }
+    }
+
+    /// Starts the server and returns once it has a port (see ``waitUntilReady(using:)``).
+    init(_ mode: Mode = .http) throws {
         directory = try makeTemporaryDirectory(prefix: "httpkit-server")
         let script = directory.appendingPathComponent("server.py")
         let portFile = directory.appendingPathComponent("port")
         try testServerScript.write(to: script, atomically: true, encoding: .utf8)
-        scheme = tls == nil ? "http" : "https"
+        if case .https = mode { scheme = "https" } else { scheme = "http" }
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, portFile.path] + (tls.map { [$0.certificate, $0.key] } ?? [])
+        process.arguments = ["python3", script.path, portFile.path] + mode.arguments
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         self.process = process

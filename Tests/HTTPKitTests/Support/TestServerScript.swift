@@ -5,10 +5,11 @@
 /// body, client port); `/echo` (body back, method in `X-Echo-Method`); `/status?code=N`;
 /// `/flaky?key=K&fail=N&code=C` (C for the first N calls per key, then 200, `X-Attempt`);
 /// `/slow?seconds=S`; `/big` (100 000 bytes, so HEAD must not wait for them).
-/// Optional argv[2], argv[3]: certificate and key files to serve HTTPS. The server exits by
-/// itself when its parent process dies or after 10 minutes.
+/// argv[2] is the mode: `http` (default), `https CERT KEY`, or `full-backlog` (no HTTP at
+/// all: a listener whose accept queue is full, so connecting hangs until the connect
+/// timeout). The server exits by itself when its parent process dies or after 10 minutes.
 let testServerScript = #"""
-import base64, json, os, signal, ssl, sys, threading, time
+import base64, json, os, signal, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 counters = {}
@@ -60,23 +61,49 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # clients that time out on purpose close their end early
+
 def exit_with_parent(parent):
     deadline = time.monotonic() + 600
     while os.getppid() == parent and time.monotonic() < deadline:
         time.sleep(0.2)
     os._exit(0)
 
+def publish_port(port):
+    with open(sys.argv[1] + ".tmp", "w") as f:
+        f.write(str(port))
+    os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+
 signal.pthread_sigmask(signal.SIG_SETMASK, [])  # the Swift parent may have blocked SIGTERM
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-if len(sys.argv) > 3:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(sys.argv[2], sys.argv[3])
-    server.socket = context.wrap_socket(server.socket, server_side=True)
 threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
-port_file = sys.argv[1]
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
+mode = sys.argv[2] if len(sys.argv) > 2 else "http"
+if mode == "full-backlog":
+    # A listener whose accept queue is full: new connections hang in SYN until they time out.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        try:
+            filler.connect(listener.getsockname())
+        except BlockingIOError:
+            pass
+        fillers.append(filler)
+    time.sleep(0.2)
+    publish_port(listener.getsockname()[1])
+    while True:
+        time.sleep(1)
+server = Server(("127.0.0.1", 0), Handler)
+if mode == "https":
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+publish_port(server.server_address[1])
 server.serve_forever()
 """#
