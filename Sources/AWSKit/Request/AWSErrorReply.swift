@@ -7,7 +7,8 @@ import HTTPKit
 /// - S3: `<Error><Code/><Message/><RequestId/></Error>`, request id also in `x-amz-request-id`
 /// - STS and other Query services: `<ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse>`
 ///
-/// A reply with no (or no XML) body gets a code derived from its status.
+/// A reply without an `Error` element gets a code derived from its status and the
+/// start of its body as the message.
 enum AWSErrorReply {
     static func error(from response: HTTPResponse, service: AWSService, operation: String,
                       redacting credentials: AWSCredentials?) -> AWSError {
@@ -15,8 +16,8 @@ enum AWSErrorReply {
         let errorElement = tree.flatMap { $0.name == "Error" ? $0 : $0.first(named: "Error") }
         let code = errorElement?.value("Code") ?? AWSErrorCodes.fromStatus(response.status)
         var message = errorElement?.value("Message") ?? ""
-        if errorElement == nil, tree == nil, !response.body.isEmpty {
-            message = "non-XML reply: " + response.text.prefix(200).split(whereSeparator: \.isNewline).joined(separator: " ")
+        if errorElement == nil, !response.body.isEmpty {
+            message = "unexpected reply: " + response.text.prefix(200).split(whereSeparator: \.isNewline).joined(separator: " ")
         }
         let requestId = tree.flatMap { $0.value("RequestID") ?? $0.value("RequestId") ?? $0.first(named: "RequestId")?.text }
             ?? errorElement?.value("RequestId")
