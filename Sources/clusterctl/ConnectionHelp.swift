@@ -6,7 +6,7 @@ enum ConnectionHelp {
         var lines = [
             "Cluster \(status.name) is up: \(status.workers.registered)/\(status.workers.desired) workers registered.",
             "  scheduler: \(status.scheduler.address)",
-            "  dashboard: \(status.scheduler.dashboard)  (the page needs bokeh in environment.packages)",
+            "  dashboard: \(status.scheduler.dashboard)\(dashboardNote(status))  (the page needs bokeh in environment.packages)",
             "",
             "Connect from Python (with the same dask and distributed versions as the cluster):",
             "    from distributed import Client",
@@ -17,5 +17,12 @@ enum ConnectionHelp {
                       "    \(env)/bin/python -c 'from distributed import Client; print(Client(\"\(status.scheduler.address)\"))'"]
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// For a remote scheduler: how to reach its loopback-only dashboard.
+    static func dashboardNote(_ status: ClusterStatus) -> String {
+        guard status.provider != "local", let node = status.scheduler.node,
+              let port = status.scheduler.dashboard.split(separator: ":").last?.split(separator: "/").first else { return "" }
+        return " on \(node); reach it with `ssh -L \(port):127.0.0.1:\(port) \(node)`"
     }
 }

@@ -5,8 +5,14 @@ public enum Backends {
         switch spec.provider {
         case .local:
             return LocalBackend(spec: spec, homes: homes, environmentPath: state?.environmentPath)
-        case .ssh:
-            throw ClusterError("the ssh provider is not available in this build yet")
+        case .ssh(let ssh):
+            let directory = try StateStore(homes: homes).directory(for: spec.name)
+            let knownHosts = directory.appendingPathComponent("known_hosts").path
+            return SSHBackend(spec: spec, ssh: ssh) { host in
+                let runner = SSHRunner(host: host, spec: ssh, clusterKnownHosts: knownHosts)
+                try runner.connect()
+                return runner
+            }
         }
     }
 }

@@ -53,8 +53,9 @@ public struct SchedulerEndpoint: Codable, Equatable, Sendable {
 
     /// `tcp://host:port`, what `Client(...)` takes.
     public var address: String { "tcp://\(Self.bracketed(host)):\(port)" }
-    /// The dashboard's URL.
-    public var dashboard: String { "http://\(Self.bracketed(host)):\(dashboardPort)/status" }
+    /// The dashboard's URL on the scheduler node: its HTTP server listens on that node's
+    /// loopback only (it has no authentication).
+    public var dashboard: String { "http://127.0.0.1:\(dashboardPort)/status" }
 
     static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
 }

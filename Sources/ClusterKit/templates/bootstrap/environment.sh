@@ -33,6 +33,9 @@ rm -rf "$ENV_DIR"
 printf '%s\n' "$REQUIREMENTS" > "$ENV_DIR.requirements"
 
 if command -v uv >/dev/null 2>&1; then
+  # Trust the node's own certificate store (as pip does with the system's pip.conf), so
+  # hosts behind an intercepting proxy reach the package index too.
+  export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
   uv venv --quiet --python "$PY" "$ENV_DIR" >&2 || fail 22 "could not create a virtual environment at $ENV_DIR with uv"
   step packages
   uv pip install --quiet --python "$ENV_DIR/bin/python" --compile-bytecode -r "$ENV_DIR.requirements" >&2 \
