@@ -6,24 +6,58 @@ extension SSHSession {
     /// the bytes go over SFTP into a new temporary file beside `path`, which is then renamed
     /// over it, so readers see the old file or the new one, never a part.
     ///
-    /// The parent directory must exist (create it with `execute("mkdir -p ...")`).
-    /// The rename runs as `mv -f` over exec because libssh2 1.10 lacks OpenSSH's
-    /// posix-rename extension and plain SFTP rename refuses to replace a file.
-    public func upload(_ contents: Data, to path: String, mode: Int, timeout: Double = 120) throws {
+    /// A missing parent directory is an error unless `createDirectories` is true, in which
+    /// case it is made with `mkdir -p` and the upload retried. The rename runs as `mv -f`
+    /// over exec because libssh2 1.10 lacks OpenSSH's posix-rename extension and plain SFTP
+    /// rename refuses to replace a file.
+    public func upload(_ contents: Data, to path: String, mode: Int, createDirectories: Bool = false,
+                       timeout: Double = 120) throws {
         let deadline = Deadline(seconds: timeout)
         let temporary = Self.temporaryPath(beside: path)
         beginOperation()
         defer { endOperation() }
+        do {
+            try writeTemporary(contents, to: temporary, mode: mode, flagMissingDirectory: createDirectories,
+                               deadline: deadline)
+        } catch is MissingDirectory {
+            let directory = (path as NSString).deletingLastPathComponent
+            let made = try execute("mkdir -p -- \(shellQuoted(directory))", timeout: max(1, deadline.remainingSeconds))
+            guard made.exitStatus == 0 else {
+                throw SSHError.failed(host: endpoint, step: .sftp,
+                                      message: "could not create \(directory): \(made.stderrText)")
+            }
+            try writeTemporary(contents, to: temporary, mode: mode, flagMissingDirectory: false, deadline: deadline)
+        }
+        let rename = "mv -f -- \(shellQuoted(temporary)) \(shellQuoted(path))"
+        let result = try execute(rename, timeout: max(1, deadline.remainingSeconds))
+        guard result.exitStatus == 0 else {
+            try? sftpLock.withLock { removeQuietly(temporary, sftp: try sftpSubsystem(deadline: Deadline(seconds: 2))) }
+            throw SSHError.failed(host: endpoint, step: .sftp,
+                                  message: "could not move the uploaded file onto \(path): \(result.stderrText)")
+        }
+    }
+
+    /// Thrown instead of the SFTP error when the directory is missing and the caller may make it.
+    private struct MissingDirectory: Error {}
+
+    /// Creates `temporary` (which must not exist), writes `contents`, sets `mode`, closes it.
+    private func writeTemporary(_ contents: Data, to temporary: String, mode: Int, flagMissingDirectory: Bool,
+                                deadline: Deadline) throws {
         try sftpLock.withLock {
             let sftp = try sftpSubsystem(deadline: deadline)
-            let handle = try callPointer(.sftp, "creating \(temporary)", deadline: deadline,
-                                         failure: sftpFailure(sftp, path: temporary)) {
+            let failure = sftpFailure(sftp, path: temporary)
+            let handle = try callPointer(.sftp, "creating \(temporary)", deadline: deadline, failure: { code, message in
+                if flagMissingDirectory, code == LIBSSH2_ERROR_SFTP_PROTOCOL,
+                   [LIBSSH2_FX_NO_SUCH_FILE, LIBSSH2_FX_NO_SUCH_PATH].contains(libssh2_sftp_last_error(sftp)) {
+                    return MissingDirectory()
+                }
+                return failure(code, message)
+            }) {
                 cssh_sftp_create_exclusive(sftp, temporary, mode & 0o7777)
             }
             do {
                 try write(contents, to: handle, path: temporary, sftp: sftp, deadline: deadline)
-                try call(.sftp, "setting the mode of \(temporary)", deadline: deadline,
-                         failure: sftpFailure(sftp, path: temporary)) {
+                try call(.sftp, "setting the mode of \(temporary)", deadline: deadline, failure: failure) {
                     Int(cssh_sftp_fchmod(handle, UInt(mode & 0o7777)))
                 }
             } catch {
@@ -33,16 +67,9 @@ extension SSHSession {
                 removeQuietly(temporary, sftp: sftp)
                 throw error
             }
-            try call(.sftp, "closing \(temporary)", deadline: deadline, failure: sftpFailure(sftp, path: temporary)) {
+            try call(.sftp, "closing \(temporary)", deadline: deadline, failure: failure) {
                 Int(cssh_sftp_close(handle))
             }
-        }
-        let rename = "mv -f -- \(shellQuoted(temporary)) \(shellQuoted(path))"
-        let result = try execute(rename, timeout: max(1, deadline.remainingSeconds))
-        guard result.exitStatus == 0 else {
-            try? sftpLock.withLock { removeQuietly(temporary, sftp: try sftpSubsystem(deadline: Deadline(seconds: 2))) }
-            throw SSHError.failed(host: endpoint, step: .sftp,
-                                  message: "could not move the uploaded file onto \(path): \(result.stderrText)")
         }
     }
 

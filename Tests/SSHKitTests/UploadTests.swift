@@ -28,7 +28,7 @@ struct UploadTests {
         }
     }
 
-    @Test("upload into a missing directory fails at the sftp step saying so")
+    @Test("upload into a missing directory fails at the sftp step saying so, unless asked to create it")
     func missingDirectory() throws {
         try withSSHHosts { hosts throws in
             let session = try hosts.connect()
@@ -39,6 +39,10 @@ struct UploadTests {
             #expect((error as? SSHError)?.step == .sftp)
             #expect(String(describing: error).contains("does not exist"))
             #expect(try session.execute("echo usable", timeout: 10).exitStatus == 0)
+
+            let nested = hosts.directory + "/made/on demand/file"
+            try session.upload(Data("y".utf8), to: nested, mode: 0o600, createDirectories: true)
+            #expect(FileManager.default.contents(atPath: nested) == Data("y".utf8))
         }
     }
 }

@@ -1,0 +1,155 @@
+import Foundation
+import SSHKit
+
+/// Runs commands on one host over SSH, through one connection opened on first use and
+/// reused for every command, upload and forward after it (from any thread). If the
+/// connection breaks, the next call opens a new one; a command in flight is not retried.
+public final class SSHRunner: CommandRunner {
+    public let host: String
+    /// How the connection is made: port, user, key or agent, known_hosts files and policy.
+    public let configuration: SSHConfiguration
+    private let lock = NSLock()
+    private var session: SSHSession?
+
+    /// A runner for `host` with the cluster's SSH settings.
+    /// - Parameter clusterKnownHosts: the cluster's own known_hosts file (`<state>/<cluster>/known_hosts`):
+    ///   always read, after `~/.ssh/known_hosts` and `spec.knownHosts`, and where
+    ///   `host_key_policy: accept-new` records new hosts.
+    public convenience init(host: String, spec: SSHProviderSpec, clusterKnownHosts: String) {
+        let policy: SSHHostKeyPolicy = spec.hostKeyPolicy == .strict ? .strict : .acceptNew
+        let read = [SSHHostKeyCheck.userKnownHostsFile] + (spec.knownHosts.map { [$0] } ?? [])
+        self.init(configuration: SSHConfiguration(
+            host: host, port: spec.port, user: spec.user,
+            authentication: spec.key.map { .keyFile($0) } ?? .agent(),
+            hostKeys: SSHHostKeyCheck(policy: policy, knownHostsFiles: read, recordFile: clusterKnownHosts),
+            connectTimeout: spec.connectTimeout))
+    }
+
+    /// A runner with a ready-made configuration; `host` is `configuration.host`.
+    public init(configuration: SSHConfiguration) {
+        self.host = configuration.host
+        self.configuration = configuration
+    }
+
+    deinit { session?.close() }
+
+    /// Opens the connection now rather than on first use, so an unreachable host, an unknown
+    /// or changed host key or a refused key shows up before any work starts.
+    public func connect() throws {
+        _ = try openSession()
+    }
+
+    /// Closes the connection and every forward on it; a later call reconnects.
+    public func close() {
+        lock.withLock {
+            session?.close()
+            session = nil
+        }
+    }
+
+    public func run(_ command: String, timeout: Double) throws -> CommandResult {
+        let session = try openSession()
+        do {
+            let result = try session.execute(Self.posixShell(command), timeout: timeout)
+            return CommandResult(exitCode: result.exitStatus, stdout: result.stdoutText, stderr: result.stderrText)
+        } catch let error as SSHError {
+            if case .timedOut(_, .exec, _, _) = error {
+                throw RunnerError.timedOut(host: host, command: command, seconds: timeout)
+            }
+            throw runnerError(error)
+        }
+    }
+
+    public func stream(_ command: String, onOutput: @escaping (String) -> Void) throws -> Int32 {
+        let session = try openSession()
+        var pending = Data()
+        do {
+            let status = try session.stream(Self.posixShell(command)) { chunk in
+                pending.append(chunk.data)
+                let complete = UTF8Boundary.completePrefixLength(of: pending)
+                if complete > 0 {
+                    onOutput(String(decoding: pending.prefix(complete), as: UTF8.self))
+                    pending.removeFirst(complete)
+                }
+            }
+            if !pending.isEmpty { onOutput(String(decoding: pending, as: UTF8.self)) }
+            return status ?? 0
+        } catch let error as SSHError {
+            throw runnerError(error)
+        }
+    }
+
+    /// Uploads over SFTP (temporary file, then renamed over `path`), creating missing parent
+    /// directories like `LocalRunner` does.
+    public func upload(_ contents: Data, to path: String, mode: Int) throws {
+        let session = try openSession()
+        do {
+            try session.upload(contents, to: path, mode: mode, createDirectories: true,
+                               timeout: 60 + Double(contents.count) / 1_000_000)
+        } catch let error as SSHError {
+            throw RunnerError.transfer(host: host, path: path, reason: "ssh \(error.step.rawValue): \(error.reason)")
+        }
+    }
+
+    public func forward(to remoteHost: String, port remotePort: Int) throws -> PortForward {
+        let session = try openSession()
+        do {
+            return try session.forwardLocalPort(to: remoteHost, port: remotePort)
+        } catch let error as SSHError {
+            throw runnerError(error)
+        }
+    }
+
+    /// The open session, connecting (once, even with many callers waiting) if there is none
+    /// or the last one broke.
+    private func openSession() throws -> SSHSession {
+        try lock.withLock {
+            if let session, session.isOpen { return session }
+            session = nil
+            do {
+                let opened = try SSHSession.connect(configuration)
+                session = opened
+                return opened
+            } catch let error as SSHError {
+                throw runnerError(error)
+            }
+        }
+    }
+
+    private func runnerError(_ error: SSHError) -> RunnerError {
+        switch error {
+        case .authenticationFailed(_, let user, let message):
+            return .connection(host: host, reason: "ssh auth as \(user)@\(configuration.endpoint): \(message)")
+        case .failed(_, .exec, let message):
+            return .failedToStart(host: host, reason: message)
+        default:
+            return .connection(host: host, reason: "ssh \(error.step.rawValue): \(error.reason)")
+        }
+    }
+
+    /// `command` for `/bin/sh -c`, whatever the user's login shell is.
+    private static func posixShell(_ command: String) -> String {
+        "exec /bin/sh -c " + ShellQuote.quote(command)
+    }
+}
+
+extension SSHPortForward: PortForward {}
+
+/// Where a byte stream can be cut without splitting a UTF-8 sequence.
+enum UTF8Boundary {
+    /// The length of the longest prefix of `data` that ends on a character boundary
+    /// (all of it unless it ends inside a multi-byte sequence).
+    static func completePrefixLength(of data: Data) -> Int {
+        let bytes = [UInt8](data.suffix(4))
+        var index = bytes.count - 1
+        var continuations = 0
+        while index >= 0, continuations < 3, bytes[index] & 0b1100_0000 == 0b1000_0000 {
+            index -= 1
+            continuations += 1
+        }
+        guard index >= 0 else { return data.count }
+        let lead = bytes[index]
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1
+        return continuations + 1 < length ? data.count - (bytes.count - index) : data.count
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+@testable import ClusterKit
+
+@Suite("SSHRunner over real sshd hosts")
+struct SSHRunnerTests {
+    private func spec(_ fixture: SSHHostsFixture, policy: HostKeyPolicy = .strict,
+                      knownHosts: String? = nil) -> SSHProviderSpec {
+        SSHProviderSpec(user: fixture.user, key: fixture.key, port: fixture.port,
+                        knownHosts: knownHosts ?? fixture.knownHosts, hostKeyPolicy: policy,
+                        scheduler: fixture.addresses[0], workers: fixture.addresses, connectTimeout: 5)
+    }
+
+    private func withHosts(_ count: Int, _ body: (SSHHostsFixture) throws -> Void) throws {
+        let fixture = try SSHHostsFixture(count: count)
+        defer { fixture.stop() }
+        try body(fixture)
+    }
+
+    @Test("run, stream, upload and forward behave as the CommandRunner contract says, on one reused connection")
+    func contract() throws {
+        try withHosts(1) { fixture in
+            let host = fixture.addresses[0]
+            let runner = SSHRunner(host: host, spec: spec(fixture),
+                                   clusterKnownHosts: fixture.directory + "/cluster/known_hosts")
+            defer { runner.close() }
+            #expect(runner.host == host)
+
+            let result = try runner.run("echo \"$0\"; echo 'it'\"'\"'s'; echo oops >&2; exit 4", timeout: 10)
+            #expect(result == CommandResult(exitCode: 4, stdout: "/bin/sh\nit's\n", stderr: "oops\n"))
+
+            let error = thrownError { _ = try runner.run("sleep 30", timeout: 1) }
+            guard case .timedOut(host, "sleep 30", 1)? = error as? RunnerError else {
+                Issue.record("expected RunnerError.timedOut, got \(String(describing: error))")
+                return
+            }
+
+            var streamed = ""
+            let status = try runner.stream("printf 'a\\nb\\n'; printf 'caf\\303\\251\\n' >&2; exit 2") { streamed += $0 }
+            #expect(status == 2)
+            #expect(streamed.contains("a\nb\n") && streamed.contains("café\n"))
+
+            let path = fixture.directory + "/new/nested dir/conf"
+            try runner.upload(Data("x=1\n".utf8), to: path, mode: 0o640)
+            #expect(FileManager.default.contents(atPath: path) == Data("x=1\n".utf8))
+            #expect(try runner.run("stat -c %a '\(path)'", timeout: 10).stdout == "640\n")
+
+            // Forward to the host's own sshd port: the SSH banner comes back through the tunnel.
+            let forward = try runner.forward(to: host, port: fixture.port)
+            defer { forward.close() }
+            #expect(try readBanner(port: forward.localPort).hasPrefix("SSH-2.0-OpenSSH"))
+
+            // Everything above went over one connection.
+            let log = try String(contentsOfFile: "\(fixture.directory)/\(host)/sshd.log", encoding: .utf8)
+            #expect(log.components(separatedBy: "Accepted publickey").count - 1 == 1)
+
+            runner.close()
+            #expect(try runner.run("echo again", timeout: 10).stdout == "again\n")
+        }
+    }
+
+    @Test("host key policy: strict refuses an unknown host, accept-new records it in the cluster's file")
+    func hostKeyPolicy() throws {
+        try withHosts(1) { fixture in
+            let host = fixture.addresses[0]
+            let empty = fixture.directory + "/empty_known_hosts"
+            FileManager.default.createFile(atPath: empty, contents: Data())
+            let clusterFile = fixture.directory + "/state/dev/known_hosts"
+
+            let strict = SSHRunner(host: host, spec: spec(fixture, knownHosts: empty), clusterKnownHosts: clusterFile)
+            let refused = thrownError { try strict.connect() }
+            guard case .connection(host, let reason)? = refused as? RunnerError else {
+                Issue.record("expected RunnerError.connection, got \(String(describing: refused))")
+                return
+            }
+            #expect(reason.contains("ssh host key") && reason.contains("host_key_policy: accept-new"))
+
+            let trusting = SSHRunner(host: host, spec: spec(fixture, policy: .acceptNew, knownHosts: empty),
+                                     clusterKnownHosts: clusterFile)
+            #expect(try trusting.run("echo trusted", timeout: 10).stdout == "trusted\n")
+            trusting.close()
+            #expect(try String(contentsOfFile: clusterFile, encoding: .utf8).hasPrefix("[\(host)]:\(fixture.port) ssh-ed25519 "))
+            try strict.connect()
+            strict.close()
+        }
+    }
+
+    @Test("fan-out: 8 hosts x 5 commands, one connection each; an unreachable host is reported by name")
+    func fanOut() throws {
+        try withHosts(8) { fixture in
+            let clusterFile = fixture.directory + "/cluster_known_hosts"
+            let runners = fixture.addresses.map {
+                SSHRunner(host: $0, spec: spec(fixture), clusterKnownHosts: clusterFile)
+            }
+            defer { runners.forEach { $0.close() } }
+            let outputs = try FanOut.run(runners, limit: 8) { runner in
+                try (1...5).map { n in try runner.run("echo \(runner.host) \(n)", timeout: 20).stdout }
+            }
+            #expect(outputs.count == 8)
+            for host in fixture.addresses {
+                #expect(outputs[host] == (1...5).map { "\(host) \($0)\n" })
+            }
+
+            // 127.0.0.20 runs no sshd: connection refused, while the others answer.
+            let unreachable = "127.0.0.20"
+            let hosts = Array(fixture.addresses.prefix(3)) + [unreachable]
+            let error = thrownError {
+                _ = try FanOut.run(hosts, limit: 4) { host in
+                    try SSHRunner(host: host, spec: spec(fixture), clusterKnownHosts: clusterFile)
+                        .run("hostname", timeout: 10)
+                }
+            }
+            guard let failure = error as? FanOutError else {
+                Issue.record("expected FanOutError, got \(String(describing: error))")
+                return
+            }
+            #expect(failure.failures.map(\.host) == [unreachable])
+            #expect(failure.description.hasPrefix("1 of 4 hosts failed:\n\(unreachable): ssh connect:"))
+            #expect(failure.description.contains("Connection refused"))
+        }
+    }
+
+    @Test("UTF-8 boundaries: a chunk is never cut inside a character")
+    func utf8Boundary() {
+        let cafe = Data("café".utf8)  // é is two bytes
+        #expect(UTF8Boundary.completePrefixLength(of: cafe) == cafe.count)
+        #expect(UTF8Boundary.completePrefixLength(of: cafe.dropLast()) == 3)
+        let emoji = Data("a😀".utf8)
+        for cut in 2..<emoji.count {
+            #expect(UTF8Boundary.completePrefixLength(of: emoji.prefix(cut)) == 1)
+        }
+        #expect(UTF8Boundary.completePrefixLength(of: Data()) == 0)
+    }
+}
+
+/// Reads the first line a server sends on 127.0.0.1:`port`.
+private func readBanner(port: Int) throws -> String {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw RunnerError.connection(host: "127.0.0.1", reason: "connect failed") }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var line = Data()
+    var byte: UInt8 = 0
+    while recv(fd, &byte, 1, 0) == 1, byte != UInt8(ascii: "\n") { line.append(byte) }
+    return String(decoding: line, as: UTF8.self)
+}
+
+private func thrownError(_ body: () throws -> Void) -> Error? {
+    do {
+        try body()
+        return nil
+    } catch {
+        return error
+    }
+}
