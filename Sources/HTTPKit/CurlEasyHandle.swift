@@ -26,13 +26,12 @@ final class CurlEasyHandle {
     /// Sends `request` once and returns the final response, or throws ``HTTPError``.
     func perform(_ request: HTTPRequest, configuration: HTTPClientConfiguration) throws -> HTTPResponse {
         try RequestValidation.check(request)
-        curl_easy_reset(curl)
         errorBuffer[0] = 0
         let collector = ResponseCollector()
         let headerList = try HeaderList(request.headers)
         defer {
-            // libcurl must not keep pointers to the list or the body after this call.
-            _ = cc_setopt_ptr(curl, CURLOPT_HTTPHEADER, nil)
+            // Forget every option, so no pointer into this request's header list, body or
+            // collector outlives the call; open connections stay for the next request.
             curl_easy_reset(curl)
         }
         try applyCommonOptions(configuration, timeout: request.timeout ?? configuration.timeout)
@@ -43,7 +42,8 @@ final class CurlEasyHandle {
         try set(CURLOPT_WRITEFUNCTION, callback: ResponseCollector.bodyCallback)
         try set(CURLOPT_WRITEDATA, pointer: collector.opaquePointer)
 
-        let code: CURLcode = try withExtendedLifetime(collector) {
+        // Both objects must outlive the transfer: libcurl holds raw pointers into them.
+        let code: CURLcode = try withExtendedLifetime((collector, headerList)) {
             try withMethodAndBody(request) { curl_easy_perform(curl) }
         }
         guard code == CURLE_OK else { throw failure(code, url: request.url) }

@@ -5,6 +5,7 @@
 ///   earlier requests are reused.
 /// - TLS certificates and host names are always verified.
 /// - Proxy environment variables are honoured (see ``HTTPClientConfiguration``).
+/// - Redirects are not followed: a 3xx is returned like any other response.
 /// - No retries here: wrap calls in ``withRetries(_:sleep:random:classify:_:)``.
 public final class HTTPClient: @unchecked Sendable {
     public let configuration: HTTPClientConfiguration

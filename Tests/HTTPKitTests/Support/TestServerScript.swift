@@ -4,7 +4,8 @@
 /// Paths: `/health`; `/inspect...` (any path under it: the request as JSON: method, raw path, headers, base64
 /// body, client port); `/echo` (body back, method in `X-Echo-Method`); `/status?code=N`;
 /// `/flaky?key=K&fail=N&code=C` (C for the first N calls per key, then 200, `X-Attempt`);
-/// `/slow?seconds=S`; `/big` (100 000 bytes, so HEAD must not wait for them).
+/// `/slow?seconds=S`; `/big` (100 000 bytes, so HEAD must not wait for them); and as a
+/// forward proxy, any absolute-form request gets `via proxy` and `X-Proxied-Url`.
 /// argv[2] is the mode: `http` (default), `https CERT KEY`, or `full-backlog` (no HTTP at
 /// all: a listener whose accept queue is full, so connecting hangs until the connect
 /// timeout). The server exits by itself when its parent process dies or after 10 minutes.
@@ -31,6 +32,9 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def handle_any(self):
+        if self.path.startswith("http://"):
+            # An absolute-form request: we are being used as a forward proxy.
+            return self.reply(200, b"via proxy", [("X-Proxied-Url", self.path)])
         path, _, query = self.path.partition("?")
         params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
         length = int(self.headers.get("Content-Length") or 0)
