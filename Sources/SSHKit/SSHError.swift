@@ -26,14 +26,15 @@ public enum SSHError: Error, Equatable, CustomStringConvertible {
                         keyType: String, file: String, name: String)
     /// The server refused every credential offered for `user`.
     case authenticationFailed(host: String, user: String, message: String)
-    /// The session was closed or broke; a new connection is needed.
-    case closed(host: String, step: SSHStep)
+    /// The session was closed, or its connection had broken, before the operation started:
+    /// nothing was done on the host. Open a new session and try again.
+    case closed(host: String, step: SSHStep, reason: String)
 
     /// `host:port` of the connection that failed.
     public var host: String {
         switch self {
         case .timedOut(let h, _, _, _), .failed(let h, _, _), .unknownHostKey(let h, _, _, _, _),
-             .hostKeyChanged(let h, _, _, _, _, _), .authenticationFailed(let h, _, _), .closed(let h, _):
+             .hostKeyChanged(let h, _, _, _, _, _), .authenticationFailed(let h, _, _), .closed(let h, _, _):
             return h
         }
     }
@@ -41,7 +42,7 @@ public enum SSHError: Error, Equatable, CustomStringConvertible {
     /// The stage that failed.
     public var step: SSHStep {
         switch self {
-        case .timedOut(_, let s, _, _), .failed(_, let s, _), .closed(_, let s): return s
+        case .timedOut(_, let s, _, _), .failed(_, let s, _), .closed(_, let s, _): return s
         case .unknownHostKey, .hostKeyChanged: return .hostKey
         case .authenticationFailed: return .auth
         }
@@ -66,8 +67,8 @@ public enum SSHError: Error, Equatable, CustomStringConvertible {
                 + "entry with: ssh-keygen -R '\(name)' -f \(file)"
         case .authenticationFailed(_, let user, let message):
             return "authentication as \(user) failed: \(message)"
-        case .closed:
-            return "the SSH connection is closed or broken; reconnect"
+        case .closed(_, _, let reason):
+            return "the SSH connection is not usable (\(reason)); reconnect"
         }
     }
 

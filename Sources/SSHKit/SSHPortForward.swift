@@ -275,7 +275,7 @@ extension SSHSession {
     /// e.g. `127.0.0.1:8787` for a service listening only on the host's loopback.
     public func forwardLocalPort(to remoteHost: String, port remotePort: Int,
                                  localPort: Int = 0) throws -> SSHPortForward {
-        guard isOpen else { throw SSHError.closed(host: endpoint, step: .forward) }
+        guard isOpen else { throw SSHError.closed(host: endpoint, step: .forward, reason: "the session is closed") }
         let forward = try SSHPortForward(session: self, remoteHost: remoteHost, remotePort: remotePort,
                                          localPort: localPort)
         register(forward)

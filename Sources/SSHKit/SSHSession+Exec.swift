@@ -79,8 +79,14 @@ extension SSHSession {
                             onOutput: (SSHOutputChunk) -> Void) throws -> (status: Int32, signal: String?)? {
         beginOperation()
         defer { endOperation() }
-        let channel = try callPointer(.exec, "opening a channel", deadline: deadline) {
-            cssh_channel_open_session(raw)
+        let channel: OpaquePointer
+        do {
+            channel = try callPointer(.exec, "opening a channel", deadline: deadline) {
+                cssh_channel_open_session(raw)
+            }
+        } catch let error as SSHError where !isOpen {
+            // The connection died while idle (host rebooted, NAT forgot it): nothing ran.
+            throw SSHError.closed(host: endpoint, step: .exec, reason: error.reason)
         }
         var finished = false
         defer { if !finished { abandon(channel) } }

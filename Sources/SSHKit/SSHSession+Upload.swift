@@ -10,8 +10,22 @@ extension SSHSession {
     /// case it is made with `mkdir -p` and the upload retried. The rename runs as `mv -f`
     /// over exec because libssh2 1.10 lacks OpenSSH's posix-rename extension and plain SFTP
     /// rename refuses to replace a file.
+    ///
+    /// If the connection is lost, throws `SSHError.closed`: `path` then holds either its old
+    /// contents or the new ones, and uploading again on a new session is safe.
     public func upload(_ contents: Data, to path: String, mode: Int, createDirectories: Bool = false,
                        timeout: Double = 120) throws {
+        do {
+            try replace(path, with: contents, mode: mode, createDirectories: createDirectories, timeout: timeout)
+        } catch let error as SSHError where !isOpen {
+            if case .closed = error { throw error }
+            // Lost mid-way: `path` is either untouched or complete, so trying again is safe.
+            throw SSHError.closed(host: endpoint, step: .sftp, reason: error.reason)
+        }
+    }
+
+    private func replace(_ path: String, with contents: Data, mode: Int, createDirectories: Bool,
+                         timeout: Double) throws {
         let deadline = Deadline(seconds: timeout)
         let temporary = Self.temporaryPath(beside: path)
         beginOperation()

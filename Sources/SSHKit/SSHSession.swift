@@ -82,7 +82,7 @@ public final class SSHSession: @unchecked Sendable {
     }
 
     /// Closes every forward, channel and the connection. Operations still running on other
-    /// threads fail with `SSHError.closed`. Calling it again does nothing.
+    /// threads fail. Calling it again does nothing.
     public func close() {
         lock.lock()
         let open = forwards.values
@@ -154,8 +154,8 @@ public final class SSHSession: @unchecked Sendable {
         defer { lock.unlock() }
         while true {
             switch state {
-            case .closed: throw SSHError.closed(host: endpoint, step: step)
-            case .broken(let why): throw SSHError.failed(host: endpoint, step: step, message: why)
+            case .closed: throw SSHError.closed(host: endpoint, step: step, reason: "the session was closed")
+            case .broken(let why): throw SSHError.closed(host: endpoint, step: step, reason: why)
             case .open: break
             }
             let rc = body()

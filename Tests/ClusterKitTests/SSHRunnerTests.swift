@@ -120,6 +120,30 @@ struct SSHRunnerTests {
         }
     }
 
+    @Test("a connection that died while idle is replaced on the next call, which then runs once")
+    func reconnectsAfterIdleDeath() throws {
+        try withHosts(1) { fixture in
+            let host = fixture.addresses[0]
+            let runner = SSHRunner(host: host, spec: spec(fixture), clusterKnownHosts: fixture.directory + "/kh")
+            defer { runner.close() }
+            #expect(try runner.run("true", timeout: 10).exitCode == 0)
+
+            // Kill the server side of the connection (every process under the listening sshd).
+            let master = try String(contentsOfFile: "\(fixture.directory)/\(host)/sshd.pid", encoding: .utf8)
+            let connection = descendants(of: pid_t(master.trimmingCharacters(in: .whitespacesAndNewlines))!)
+            #expect(!connection.isEmpty)
+            connection.forEach { kill($0, SIGKILL) }
+            let end = Date().addingTimeInterval(10)
+            while connection.contains(where: isAlive) && Date() < end { usleep(20_000) }
+
+            let marker = fixture.directory + "/ran"
+            #expect(try runner.run("echo x >> '\(marker)'; echo back", timeout: 10).stdout == "back\n")
+            #expect(try String(contentsOfFile: marker, encoding: .utf8) == "x\n")
+            let log = try String(contentsOfFile: "\(fixture.directory)/\(host)/sshd.log", encoding: .utf8)
+            #expect(log.components(separatedBy: "Accepted publickey").count - 1 == 2)
+        }
+    }
+
     @Test("UTF-8 boundaries: a chunk is never cut inside a character")
     func utf8Boundary() {
         let cafe = Data("café".utf8)  // é is two bytes
@@ -131,6 +155,34 @@ struct SSHRunnerTests {
         }
         #expect(UTF8Boundary.completePrefixLength(of: Data()) == 0)
     }
+}
+
+/// Every process below `root`, from /proc.
+private func descendants(of root: pid_t) -> [pid_t] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    var children: [pid_t: [pid_t]] = [:]
+    for entry in entries {
+        guard let pid = pid_t(entry),
+              let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { continue }
+        // Fields after "(comm)": state, then the parent's pid.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(pid) }
+    }
+    var found: [pid_t] = []
+    var queue = children[root] ?? []
+    while let next = queue.popLast() {
+        found.append(next)
+        queue += children[next] ?? []
+    }
+    return found
+}
+
+/// False for a process that has exited (also when it lingers as a zombie).
+private func isAlive(_ pid: pid_t) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    return !stat[stat.index(after: close)...].hasPrefix(" Z")
 }
 
 /// Reads the first line a server sends on 127.0.0.1:`port`.

@@ -48,9 +48,8 @@ public final class SSHRunner: CommandRunner {
     }
 
     public func run(_ command: String, timeout: Double) throws -> CommandResult {
-        let session = try openSession()
         do {
-            let result = try session.execute(Self.posixShell(command), timeout: timeout)
+            let result = try withSession { try $0.execute(Self.posixShell(command), timeout: timeout) }
             return CommandResult(exitCode: result.exitStatus, stdout: result.stdoutText, stderr: result.stderrText)
         } catch let error as SSHError {
             if case .timedOut(_, .exec, _, _) = error {
@@ -61,17 +60,18 @@ public final class SSHRunner: CommandRunner {
     }
 
     public func stream(_ command: String, onOutput: @escaping (String) -> Void) throws -> Int32 {
-        let session = try openSession()
+        // Hand text on only up to the last whole UTF-8 character; keep the rest for the next chunk.
         var pending = Data()
-        do {
-            let status = try session.stream(Self.posixShell(command)) { chunk in
-                pending.append(chunk.data)
-                let complete = UTF8Boundary.completePrefixLength(of: pending)
-                if complete > 0 {
-                    onOutput(String(decoding: pending.prefix(complete), as: UTF8.self))
-                    pending.removeFirst(complete)
-                }
+        let deliver: (SSHOutputChunk) -> Void = { chunk in
+            pending.append(chunk.data)
+            let complete = UTF8Boundary.completePrefixLength(of: pending)
+            if complete > 0 {
+                onOutput(String(decoding: pending.prefix(complete), as: UTF8.self))
+                pending.removeFirst(complete)
             }
+        }
+        do {
+            let status = try withSession { try $0.stream(Self.posixShell(command), onOutput: deliver) }
             if !pending.isEmpty { onOutput(String(decoding: pending, as: UTF8.self)) }
             return status ?? 0
         } catch let error as SSHError {
@@ -82,21 +82,31 @@ public final class SSHRunner: CommandRunner {
     /// Uploads over SFTP (temporary file, then renamed over `path`), creating missing parent
     /// directories like `LocalRunner` does.
     public func upload(_ contents: Data, to path: String, mode: Int) throws {
-        let session = try openSession()
         do {
-            try session.upload(contents, to: path, mode: mode, createDirectories: true,
-                               timeout: 60 + Double(contents.count) / 1_000_000)
+            try withSession {
+                try $0.upload(contents, to: path, mode: mode, createDirectories: true,
+                              timeout: 60 + Double(contents.count) / 1_000_000)
+            }
         } catch let error as SSHError {
             throw RunnerError.transfer(host: host, path: path, reason: "ssh \(error.step.rawValue): \(error.reason)")
         }
     }
 
     public func forward(to remoteHost: String, port remotePort: Int) throws -> PortForward {
-        let session = try openSession()
         do {
-            return try session.forwardLocalPort(to: remoteHost, port: remotePort)
+            return try withSession { try $0.forwardLocalPort(to: remoteHost, port: remotePort) }
         } catch let error as SSHError {
             throw runnerError(error)
+        }
+    }
+
+    /// Runs `body` on the open session; if that connection turns out to have died while idle
+    /// (`SSHError.closed`: nothing was done on the host), runs it once more on a new one.
+    private func withSession<T>(_ body: (SSHSession) throws -> T) throws -> T {
+        do {
+            return try body(try openSession())
+        } catch SSHError.closed {
+            return try body(try openSession())
         }
     }
 
