@@ -31,13 +31,11 @@ public struct AWSServiceClient: Sendable {
     /// ``AWSTransportError`` when no reply came, and credential or signing errors
     /// as they are.
     public func send(_ request: HTTPRequest, operation: String) throws -> HTTPResponse {
-        var attempts = 0
         do {
             return try withRetries(configuration.retryPolicy, quota: configuration.retryQuota,
                                    sleep: configuration.backoffSleep, random: configuration.backoffRandom,
                                    classify: RetryDecision.forOutcome) {
-                attempts += 1
-                return try attempt(request, operation: operation)
+                try attempt(request, operation: operation)
             }
         } catch let failure as RetryError {
             throw finalError(failure.lastError, operation: operation, attempts: failure.attempts)
