@@ -212,12 +212,10 @@ public final class SSHSession: @unchecked Sendable {
     }
 
     /// Waits up to `cap` ms (and never past `deadline`) for `events` on the session's socket
-    /// or for any of `others`, whose `revents` it returns.
-    @discardableResult
-    func waitForSocket(events: Int16, deadline: Deadline, cap: Int32, others: [pollfd] = []) -> [pollfd] {
+    /// or for any of `others` to become ready.
+    func waitForSocket(events: Int16, deadline: Deadline, cap: Int32, others: [pollfd] = []) {
         var fds = [pollfd(fd: socket, events: events, revents: 0)] + others
         _ = poll(&fds, nfds_t(fds.count), deadline.remainingMilliseconds(cap: cap))
-        return Array(fds.dropFirst())
     }
 
     /// The slice a waiting forwarder should use, from the number of operations in flight.
