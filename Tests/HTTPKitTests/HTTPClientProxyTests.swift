@@ -45,7 +45,7 @@ struct HTTPClientProxyTests {
         let directory = try makeTemporaryDirectory(prefix: "httpkit-proxy-child")
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("output")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let output = try FileHandle(forWritingTo: log)
         defer { try? output.close() }
 

@@ -23,28 +23,29 @@ public func withRetries<T>(
     var lastRetryCost: Int?
     while true {
         let result = Result { try body() }
-        var stopReason = RetryError.StopReason.notRetryable
-        if classify(result) == .retry {
-            stopReason = .attemptsExhausted
-            if attempt < policy.attemptLimit {
-                if let quota {
-                    lastRetryCost = quota.acquire(after: result.failureValue)
-                    if lastRetryCost == nil { stopReason = .quotaExhausted }
-                }
-                if stopReason != .quotaExhausted {
-                    attempt += 1
-                    sleep(policy.delay(beforeAttempt: attempt, random: random()))
-                    continue
-                }
+        guard classify(result) == .retry else {
+            if case .success = result { quota?.recordSuccess(lastRetryCost: lastRetryCost) }
+            return try finish(result, attempts: attempt, stopReason: .notRetryable)
+        }
+        guard attempt < policy.attemptLimit else {
+            return try finish(result, attempts: attempt, stopReason: .attemptsExhausted)
+        }
+        if let quota {
+            guard let cost = quota.acquire(after: result.failureValue) else {
+                return try finish(result, attempts: attempt, stopReason: .quotaExhausted)
             }
+            lastRetryCost = cost
         }
-        switch result {
-        case .success(let value):
-            if stopReason == .notRetryable { quota?.recordSuccess(lastRetryCost: lastRetryCost) }
-            return value
-        case .failure(let error):
-            throw RetryError(attempts: attempt, lastError: error, stopReason: stopReason)
-        }
+        attempt += 1
+        sleep(policy.delay(beforeAttempt: attempt, random: random()))
+    }
+}
+
+/// The last attempt's value, or its error wrapped with the attempt count.
+private func finish<T>(_ result: Result<T, Error>, attempts: Int, stopReason: RetryError.StopReason) throws -> T {
+    switch result {
+    case .success(let value): return value
+    case .failure(let error): throw RetryError(attempts: attempts, lastError: error, stopReason: stopReason)
     }
 }
 
