@@ -71,32 +71,32 @@ public final class SSHBackend: ClusterBackend {
     public func endpoint(for spec: ClusterSpec) throws -> SchedulerEndpoint {
         let node = try node(ssh.scheduler)
         let host = ssh.listenAddress(for: ssh.scheduler)
-        let port = try remotePort(spec.scheduler.port, host: host, on: node, what: "scheduler", key: "port")
-        let dashboard = try remotePort(spec.scheduler.dashboardPort, host: "127.0.0.1", on: node, what: "dashboard",
-                                       key: "dashboard_port")
-        return SchedulerEndpoint(host: host, port: port, dashboardPort: dashboard)
-    }
-
-    /// Checks (or, for 0, picks) a port on the node by binding it there with Python.
-    private func remotePort(_ wanted: Int, host: String, on node: SSHNode, what: String, key: String) throws -> Int {
+        // Both ports checked (or, for 0, picked) by binding them on the node, in one round trip.
         let code = """
         import socket, sys
-        host, port = sys.argv[1], int(sys.argv[2])
-        s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError as e:
-            sys.exit(f"{e.strerror}")
-        print(s.getsockname()[1])
+        for host, port, key in zip(*[iter(sys.argv[1:])] * 3):
+            s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((host, int(port)))
+            except OSError as e:
+                sys.exit(f"{key} {port} {host} {e.strerror}")
+            print(s.getsockname()[1])
         """
-        let result = try node.runner.run(ShellQuote.join([python, "-c", code, host, String(wanted)]), timeout: 30)
-        guard result.exitCode == 0, let port = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw ClusterError("\(node.host): \(what) port \(wanted) on \(host) is not available "
-                               + "(\(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))); stop what uses it "
-                               + "or set scheduler.\(key) to another port (0 picks a free one)")
+        let argv = [python, "-c", code, host, String(spec.scheduler.port), "port",
+                    "127.0.0.1", String(spec.scheduler.dashboardPort), "dashboard_port"]
+        let result = try node.runner.run(ShellQuote.join(argv), timeout: 30)
+        let ports = result.stdout.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard result.exitCode == 0, ports.count == 2 else {
+            let words = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 3).map(String.init)
+            guard words.count == 4 else {
+                throw ClusterError("\(node.host): could not check the scheduler's ports", details: result.tail())
+            }
+            throw ClusterError("\(node.host): \(words[0] == "port" ? "scheduler" : "dashboard") port \(words[1]) on \(words[2]) "
+                               + "is not available (\(words[3])); stop what uses it or set scheduler.\(words[0]) to another port "
+                               + "(0 picks a free one)")
         }
-        return port
+        return SchedulerEndpoint(host: host, port: ports[0], dashboardPort: ports[1])
     }
 
     public func schedulerAPI(_ endpoint: SchedulerEndpoint) throws -> SchedulerAPI {

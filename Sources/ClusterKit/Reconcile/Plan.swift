@@ -34,8 +34,15 @@ public enum PlanAction: Sendable, Equatable {
         }
     }
 
-    /// The step's kind, for grouping.
-    var kind: String { String(describing: self).prefix { $0 != "(" }.description }
+    /// Steps with the same batch kind, one after another, may run at once.
+    var batchKind: String? {
+        switch self {
+        case .prepareEnvironment: return "prepare"
+        case .startScheduler, .startWorkers: return "start"
+        case .stopWorkers: return "stop"
+        default: return nil
+        }
+    }
 
     /// True for the steps that change something.
     public var changes: Bool {

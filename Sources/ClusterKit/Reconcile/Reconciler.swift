@@ -45,6 +45,11 @@ public struct Reconciler {
                 continue
             }
             if runnable.isEmpty { continue }
+            // Workers start beside the scheduler (they retry until it answers), so its address
+            // is settled first.
+            if runnable.contains(.startScheduler(node: backend.schedulerNode)) {
+                state.endpoint = try backend.endpoint(for: spec)
+            }
             announce(runnable, state: state)
             let results = concurrently(runnable) { action in try perform(action, spec: spec, state: state) }
             for (action, result) in zip(runnable, results) {
@@ -71,11 +76,12 @@ public struct Reconciler {
         return state
     }
 
-    /// Groups consecutive node-local steps of the same kind so they can run together.
+    /// Groups consecutive steps that can run together: node-local steps of one kind, and the
+    /// scheduler's start with the worker starts after it.
     static func batches(_ actions: [PlanAction]) -> [[PlanAction]] {
         var batches: [[PlanAction]] = []
         for action in actions {
-            if action.isNodeLocal, let last = batches.last?.last, last.isNodeLocal, last.kind == action.kind {
+            if let last = batches.last?.last, last.batchKind != nil, last.batchKind == action.batchKind {
                 batches[batches.count - 1].append(action)
             } else {
                 batches.append([action])
@@ -88,7 +94,7 @@ public struct Reconciler {
         for action in actions {
             switch action {
             case .prepareEnvironment(let node): reporter.step("preparing the Python environment on \(node)")
-            case .startScheduler(let node): reporter.step("starting the scheduler on \(node)")
+            case .startScheduler(let node): reporter.step("starting the scheduler on \(node) (\(state.endpoint.address))")
             case .stopScheduler(let node): reporter.step("stopping the scheduler on \(node)")
             case .startWorkers(let service, let node, let count):
                 reporter.step("starting \(count) worker\(count == 1 ? "" : "s") (\(service)) on \(node)")
@@ -110,11 +116,8 @@ public struct Reconciler {
             let path = backend.environmentPath
             return { $0.environmentPath = path }
         case .startScheduler:
-            let endpoint = try backend.endpoint(for: spec)
-            let record = try backend.startScheduler(spec, endpoint: endpoint)
-            reporter.progress("scheduler at \(endpoint.address)")
+            let record = try backend.startScheduler(spec, endpoint: state.endpoint)
             return { state in
-                state.endpoint = endpoint
                 state.services.removeAll { $0.role == .scheduler }
                 state.services.insert(record, at: 0)
             }

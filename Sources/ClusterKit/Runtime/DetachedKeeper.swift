@@ -30,11 +30,7 @@ public struct DetachedKeeper: ServiceKeeper {
     public func logFile(_ service: String) -> String { "\(logDirectory)/\(service).log" }
 
     public func install() throws {
-        let made = try runner.run(ShellQuote.join(["mkdir", "-p", "-m", "0700", runtimeDirectory, logDirectory]), timeout: 30)
-        guard made.exitCode == 0 else {
-            throw ClusterError("\(runner.host): could not create \(runtimeDirectory)", details: made.tail())
-        }
-        try RuntimeFiles.install(on: runner, in: runtimeDirectory)
+        try RuntimeFiles.install(on: runner, in: runtimeDirectory, alsoCreating: [logDirectory])
     }
 
     public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
@@ -90,12 +86,23 @@ public struct DetachedKeeper: ServiceKeeper {
     }
 }
 
-/// clusterctl's files on a node's runtime directory: the supervisor script and the scheduler's
-/// read-only worker route.
+/// clusterctl's files in a node's runtime directory: the supervisor script and the scheduler's
+/// read-only worker route, written in one round trip (each file atomically, by rename).
 enum RuntimeFiles {
-    static func install(on runner: CommandRunner, in directory: String) throws {
-        try runner.upload(Data(try Templates.text("supervisor/supervise.py").utf8), to: directory + "/supervise.py", mode: 0o700)
-        try runner.upload(Data(try Templates.text("runtime/clusterctl_http.py").utf8),
-                          to: directory + "/clusterctl_http.py", mode: 0o644)
+    static func install(on runner: CommandRunner, in directory: String, alsoCreating extra: [String] = [],
+                        directoryMode: String = "0700") throws {
+        let files = [("supervise.py", "supervisor/supervise.py", "0700"), ("clusterctl_http.py", "runtime/clusterctl_http.py", "0644")]
+        var command = ShellQuote.join(["mkdir", "-p", "-m", directoryMode, directory] + extra)
+        for (name, template, mode) in files {
+            let target = directory + "/" + name
+            let temp = directory + "/." + name + ".tmp"
+            let encoded = Data(try Templates.text(template).utf8).base64EncodedString()
+            command += " && printf '%s' \(encoded) | base64 -d > \(ShellQuote.quote(temp))"
+                + " && chmod \(mode) \(ShellQuote.quote(temp)) && mv -f \(ShellQuote.quote(temp)) \(ShellQuote.quote(target))"
+        }
+        let result = try runner.run(command, timeout: 60)
+        guard result.exitCode == 0 else {
+            throw ClusterError("\(runner.host): could not write clusterctl's files to \(directory)", details: result.tail())
+        }
     }
 }

@@ -40,11 +40,7 @@ public struct SystemdKeeper: ServiceKeeper {
     }
 
     public func install() throws {
-        let made = try runner.run(ShellQuote.join(["mkdir", "-p", "-m", "0755", runtimeDirectory]), timeout: 30)
-        guard made.exitCode == 0 else {
-            throw ClusterError("\(runner.host): could not create \(runtimeDirectory)", details: made.tail())
-        }
-        try RuntimeFiles.install(on: runner, in: runtimeDirectory)
+        try RuntimeFiles.install(on: runner, in: runtimeDirectory, directoryMode: "0755")
     }
 
     public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
