@@ -112,13 +112,13 @@ private final class AWSCheckMoto {
               let secret = state["secret_access_key"], let arn = state["user_arn"] else {
             Self.terminate(process)
             try? FileManager.default.removeItem(at: directory)
-            throw ProcessOutput.TimedOut(command: "moto_server.py (not ready within 30 s)")
+            throw CapturedRun.Failure.timedOut(command: "moto_server.py (waiting until ready)", seconds: 30)
         }
         (self.endpoint, self.keyId, self.secret, userARN) = (endpoint, keyId, secret, arn)
     }
 
     /// Runs `clusterctl ARGS` with HOME here and every AWS setting blank but `settings`.
-    func clusterctl(_ arguments: [String], _ settings: [String: String]) throws -> ProcessOutput {
+    func clusterctl(_ arguments: [String], _ settings: [String: String]) throws -> CapturedRun {
         let blank = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
                      "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS"]
         var environment = Dictionary(uniqueKeysWithValues: blank.map { ($0, "") })
@@ -126,7 +126,7 @@ private final class AWSCheckMoto {
         environment["AWS_CONFIG_FILE"] = home + "/.aws/config"
         environment["AWS_SHARED_CREDENTIALS_FILE"] = home + "/.aws/credentials"
         environment["AWS_EC2_METADATA_DISABLED"] = "true"
-        return try ProcessOutput.run(LocalClusterHarness.binary, arguments,
+        return try CapturedRun.of(LocalClusterHarness.binary, arguments,
                                      environment: environment.merging(settings) { $1 }, timeout: 60)
     }
 

@@ -18,14 +18,20 @@ struct CapturedRun {
     let stdout: String
     let stderr: String
 
-    /// Runs `program` (looked up in PATH) with `arguments`, stdin closed, and waits for it.
+    /// Everything it printed, stdout then stderr.
+    var all: String { stdout + stderr }
+
+    /// Runs `program` (looked up in PATH) with `arguments` and `environment` added to this
+    /// process's own, stdin closed, and waits for it.
     ///
     /// After `timeout` seconds the program is killed and `Failure.timedOut` thrown. A program that
     /// leaves children holding its stdout or stderr open keeps this waiting until they close them.
-    static func of(_ program: String, _ arguments: [String], timeout: Double = 60) throws -> CapturedRun {
+    static func of(_ program: String, _ arguments: [String], environment: [String: String] = [:],
+                   timeout: Double = 60) throws -> CapturedRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [program] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardInput = FileHandle.nullDevice
         let stdoutPipe = Pipe()
         let stderrPipe = Pipe()

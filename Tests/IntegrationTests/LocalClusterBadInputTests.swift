@@ -92,7 +92,7 @@ struct LocalClusterBadInputTests {
         defer { cluster.tearDown() }
         let cache = cluster.directory.appendingPathComponent("cache")
         let file = try cluster.writeClusterFile(workers: 1, packages: ["clusterctl-no-such-package-zz9"])
-        let run = try ProcessOutput.run(LocalClusterHarness.binary, ["up", file], environment: [
+        let run = try CapturedRun.of(LocalClusterHarness.binary, ["up", file], environment: [
             "CLUSTERCTL_HOME": cluster.home.path, "CLUSTERCTL_CACHE": cache.path,
             "CLUSTERCTL_TEMPLATES": LocalClusterHarness.templates,
         ], timeout: 300)

@@ -59,8 +59,8 @@ final class LocalClusterHarness {
 
     /// Runs `clusterctl ARGS` with this harness's home; returns status and output.
     @discardableResult
-    func clusterctl(_ arguments: [String], timeout: Double = 300) throws -> ProcessOutput {
-        try ProcessOutput.run(Self.binary, arguments,
+    func clusterctl(_ arguments: [String], timeout: Double = 300) throws -> CapturedRun {
+        try CapturedRun.of(Self.binary, arguments,
                               environment: ["CLUSTERCTL_HOME": home.path, "CLUSTERCTL_TEMPLATES": Self.templates],
                               timeout: timeout)
     }
@@ -86,9 +86,9 @@ final class LocalClusterHarness {
     }
 
     /// Runs a Python script with the cluster's environment, `ADDRESS` set to the scheduler.
-    func python(_ script: String, timeout: Double = 120) throws -> ProcessOutput {
+    func python(_ script: String, timeout: Double = 120) throws -> CapturedRun {
         let (address, python) = try connection()
-        return try ProcessOutput.run(python, ["-c", script], environment: ["ADDRESS": address], timeout: timeout)
+        return try CapturedRun.of(python, ["-c", script], environment: ["ADDRESS": address], timeout: timeout)
     }
 
     /// Live processes carrying this cluster's service mark.

@@ -112,7 +112,7 @@ struct SSHClusterTests {
 
         // A changed host key is refused under either policy, showing both fingerprints.
         let otherKey = pool.directory.appendingPathComponent("other_host_key").path
-        _ = try ProcessOutput.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", otherKey], timeout: 30)
+        _ = try CapturedRun.of("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", otherKey], timeout: 30)
         let otherFields = try String(contentsOfFile: otherKey + ".pub", encoding: .utf8).split(separator: " ")
         let lines = known.split(separator: "\n").filter { !$0.contains("127.0.0.2") }.map(String.init)
             + ["[127.0.0.2]:\(pool.port) \(otherFields[0]) \(otherFields[1])"]

@@ -20,13 +20,13 @@ final class SSHHostPool {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("clusterctl-ssh-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         key = directory.appendingPathComponent("id_ed25519").path
-        _ = try ProcessOutput.run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "clusterctl-test", "-f", key], timeout: 30)
+        _ = try CapturedRun.of("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "clusterctl-test", "-f", key], timeout: 30)
         authorized = directory.appendingPathComponent("authorized_keys").path
         try FileManager.default.copyItem(atPath: key + ".pub", toPath: authorized)
         self.addresses = addresses
         var chosen = 0
         for _ in 0..<5 {
-            let pick = try ProcessOutput.run(Self.script, ["port"] + addresses + spare, timeout: 30)
+            let pick = try CapturedRun.of(Self.script, ["port"] + addresses + spare, timeout: 30)
             chosen = Int(pick.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
             port = chosen
             if (try? addresses.forEach { try start($0) }) != nil { return }
@@ -34,19 +34,26 @@ final class SSHHostPool {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: key + ".pub", toPath: authorized)
         }
-        throw ProcessOutput.TimedOut(command: "sshd-host start (no free port after 5 tries)")
+        throw StartFailed(address: addresses.joined(separator: ", "), output: "no free port after 5 tries")
+    }
+
+    /// A server that would not start.
+    struct StartFailed: Error, CustomStringConvertible {
+        let address: String
+        let output: String
+        var description: String { "sshd-host could not start \(address): \(output)" }
     }
 
     /// Starts the server for `address`.
     func start(_ address: String) throws {
-        let run = try ProcessOutput.run(Self.script, ["start", hostDirectory(address), address, String(port), authorized], timeout: 60)
-        guard run.status == 0 else { throw ProcessOutput.TimedOut(command: "sshd-host start \(address): \(run.all)") }
+        let run = try CapturedRun.of(Self.script, ["start", hostDirectory(address), address, String(port), authorized], timeout: 60)
+        guard run.status == 0 else { throw SSHHostPool.StartFailed(address: address, output: run.all) }
         running.append(address)
     }
 
     /// Stops the server for `address` (the host becomes unreachable).
     func stop(_ address: String) {
-        _ = try? ProcessOutput.run(Self.script, ["stop", hostDirectory(address)], timeout: 30)
+        _ = try? CapturedRun.of(Self.script, ["stop", hostDirectory(address)], timeout: 30)
         running.removeAll { $0 == address }
     }
 

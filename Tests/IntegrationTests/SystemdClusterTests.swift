@@ -47,7 +47,7 @@ struct SystemdClusterTests {
 
         // A client on this machine (its own Dask, same version) computes against the node.
         let address = (status["scheduler"] as? [String: Any])?["address"] as? String ?? ""
-        let compute = try ProcessOutput.run("/usr/bin/env", ["python3", "-c", LocalClusterLifecycleTests.computeScript],
+        let compute = try CapturedRun.of("/usr/bin/env", ["python3", "-c", LocalClusterLifecycleTests.computeScript],
                                             environment: ["ADDRESS": address], timeout: 120)
         #expect(compute.stdout.contains("RESULT -285"), "client:\n\(compute.all)")
 
