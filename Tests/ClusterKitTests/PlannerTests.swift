@@ -31,14 +31,14 @@ struct OneNodePlacement: WorkerPlacement {
 
     @Test func matchingClusterNeedsNothing() throws {
         let s = spec(workers: 2)
-        let observed = Observation(schedulerRunning: true, runningServices: ["g0"], registeredWorkers: ["g0-0", "g0-1"])
+        let observed = Observation(schedulerRunning: true, runningServices: ["g0"])
         let plan = try planner.plan(desired: s, state: state(s, groups: [("g0", 2)]), observed: observed)
         #expect(plan.isEmpty)
     }
 
     @Test func scaleUpAddsAGroup() throws {
         let s = spec(workers: 2)
-        let observed = Observation(schedulerRunning: true, runningServices: ["g0"], registeredWorkers: nil)
+        let observed = Observation(schedulerRunning: true, runningServices: ["g0"])
         let plan = try planner.plan(desired: spec(workers: 3), state: state(s, groups: [("g0", 2)]), observed: observed)
         #expect(plan.actions == [.prepareEnvironment(node: "n1"), .startWorkers(service: "g1", node: "n1", count: 1),
                                  .waitForWorkers(count: 3)])
@@ -46,7 +46,7 @@ struct OneNodePlacement: WorkerPlacement {
 
     @Test func scaleDownRetiresNewestFirst() throws {
         let s = spec(workers: 3)
-        let observed = Observation(schedulerRunning: true, runningServices: ["g0", "g1"], registeredWorkers: nil)
+        let observed = Observation(schedulerRunning: true, runningServices: ["g0", "g1"])
         let plan = try planner.plan(desired: spec(workers: 1), state: state(s, groups: [("g0", 2), ("g1", 1)]), observed: observed)
         #expect(plan.actions == [
             .retireWorkers(service: "g1", node: "n1", names: ["g1"], stopService: true),
@@ -57,7 +57,7 @@ struct OneNodePlacement: WorkerPlacement {
 
     @Test func deadGroupIsReplaced() throws {
         let s = spec(workers: 2)
-        let observed = Observation(schedulerRunning: true, runningServices: [], registeredWorkers: [])
+        let observed = Observation(schedulerRunning: true, runningServices: [])
         let plan = try planner.plan(desired: s, state: state(s, groups: [("g0", 2)]), observed: observed)
         #expect(plan.actions == [.forgetWorkers(service: "g0", node: "n1"), .prepareEnvironment(node: "n1"),
                                  .startWorkers(service: "g0", node: "n1", count: 2), .waitForWorkers(count: 2)])
@@ -65,7 +65,7 @@ struct OneNodePlacement: WorkerPlacement {
 
     @Test func deadSchedulerRestartsEverything() throws {
         let s = spec(workers: 1)
-        let observed = Observation(schedulerRunning: false, runningServices: ["g0"], registeredWorkers: nil)
+        let observed = Observation(schedulerRunning: false, runningServices: ["g0"])
         let plan = try planner.plan(desired: s, state: state(s, groups: [("g0", 1)]), observed: observed)
         #expect(plan.actions == [.stopWorkers(service: "g0", node: "n1"), .prepareEnvironment(node: "n1"),
                                  .startScheduler(node: "n1"), .startWorkers(service: "g0", node: "n1", count: 1),
@@ -74,7 +74,7 @@ struct OneNodePlacement: WorkerPlacement {
 
     @Test func changedSettingReplacesAllServices() throws {
         let old = spec(workers: 1, threads: 1)
-        let observed = Observation(schedulerRunning: true, runningServices: ["g0"], registeredWorkers: nil)
+        let observed = Observation(schedulerRunning: true, runningServices: ["g0"])
         let plan = try planner.plan(desired: spec(workers: 1, threads: 4), state: state(old, groups: [("g0", 1)]), observed: observed)
         #expect(plan.actions.first == .stopWorkers(service: "g0", node: "n1"))
         #expect(plan.actions.contains(.stopScheduler(node: "n1")))

@@ -13,7 +13,7 @@ final class ChildProcess {
 
     /// Starts `command`. With `ownGroup` the child leads its own process group, so a
     /// timeout can stop everything it started; without, Ctrl-C reaches it with us.
-    init(command: String, ownGroup: Bool, environment: [String: String]? = nil) throws {
+    init(command: String, ownGroup: Bool) throws {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
@@ -45,7 +45,7 @@ final class ChildProcess {
         for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, signal) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
 
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        let env = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
         let argv = ["/bin/sh", "-c", command]
         var child: pid_t = 0
         let status = withCStrings(argv) { cArgv in

@@ -3,19 +3,10 @@ import Foundation
 /// Runs commands on this machine as child processes.
 public final class LocalRunner: CommandRunner {
     public let host = "localhost"
-    /// Extra environment for every command, on top of this process's own.
-    private let environment: [String: String]?
-
-    public init(extraEnvironment: [String: String] = [:]) {
-        if extraEnvironment.isEmpty {
-            environment = nil
-        } else {
-            environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { _, new in new }
-        }
-    }
+    public init() {}
 
     public func run(_ command: String, timeout: Double) throws -> CommandResult {
-        let child = try ChildProcess(command: command, ownGroup: true, environment: environment)
+        let child = try ChildProcess(command: command, ownGroup: true)
         var out = Data()
         var err = Data()
         let finished = child.drain(until: Deadline(seconds: timeout)) { isOut, chunk in
@@ -32,7 +23,7 @@ public final class LocalRunner: CommandRunner {
     }
 
     public func stream(_ command: String, onOutput: @escaping (String) -> Void) throws -> Int32 {
-        let child = try ChildProcess(command: command, ownGroup: false, environment: environment)
+        let child = try ChildProcess(command: command, ownGroup: false)
         _ = child.drain(until: nil) { _, chunk in onOutput(String(decoding: chunk, as: UTF8.self)) }
         return child.wait()
     }

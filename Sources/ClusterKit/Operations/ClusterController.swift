@@ -78,12 +78,7 @@ public final class ClusterController {
         guard let state, !state.services.isEmpty else { return .nothing }
         let running = try backend.running(state.services, cluster: state.name)
         let schedulerRunning = state.scheduler.map { running.contains($0.name) } ?? false
-        var registered: [String]?
-        if schedulerRunning {
-            registered = try? backend.schedulerAPI(state.endpoint).identity()?.liveWorkers.map(\.name)
-        }
-        return Observation(schedulerRunning: schedulerRunning, runningServices: running.subtracting(["scheduler"]),
-                           registeredWorkers: registered)
+        return Observation(schedulerRunning: schedulerRunning, runningServices: running.subtracting(["scheduler"]))
     }
 
     // MARK: down

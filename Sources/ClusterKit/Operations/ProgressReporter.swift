@@ -8,11 +8,3 @@ public protocol ProgressReporter: AnyObject {
     /// Something the user should know that does not stop the operation.
     func warning(_ message: String)
 }
-
-/// A reporter that says nothing.
-public final class SilentReporter: ProgressReporter {
-    public init() {}
-    public func step(_ message: String) {}
-    public func progress(_ message: String) {}
-    public func warning(_ message: String) {}
-}
