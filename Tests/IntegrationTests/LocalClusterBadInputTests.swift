@@ -107,6 +107,21 @@ struct LocalClusterBadInputTests {
         #expect(cluster.markedProcesses().isEmpty)
     }
 
+    @Test func clusterThatDoesNotComeUpInTimeShowsWhichProcessAndItsLog() throws {
+        let cluster = try LocalClusterHarness(prefix: "slow")
+        defer { cluster.tearDown() }
+        let run = try cluster.clusterctl(["up", try cluster.writeClusterFile(workers: 2), "--timeout", "0.05"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("of 2 workers registered within"), "stderr: \(run.stderr)")
+        #expect(run.stderr.contains("\(cluster.name)-w0 on localhost"))
+        #expect(run.stderr.contains("last lines of its log"))
+        #expect(run.stderr.contains("clusterctl up"), "says what to do next: \(run.stderr)")
+        // What did start is recorded, so `up` finishes the job and `down` stops it.
+        let rerun = try cluster.clusterctl(["up", try cluster.writeClusterFile(workers: 2)])
+        #expect(rerun.status == 0, "rerun: \(rerun.all)")
+        #expect(try cluster.registeredWorkers() == 2)
+    }
+
     @Test func sameNameFromAnotherFileIsRefused() throws {
         let cluster = try LocalClusterHarness(prefix: "twin")
         defer { cluster.tearDown() }

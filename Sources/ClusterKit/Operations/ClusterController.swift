@@ -66,12 +66,13 @@ public final class ClusterController {
         let observed = try observe(state, backend: backend)
         let plan = try Planner(placement: backend, schedulerNode: backend.schedulerNode)
             .plan(desired: spec, state: state, observed: observed)
-        if dryRun || plan.isEmpty {
+        if dryRun {
             return UpResult(plan: plan, state: state, changed: false)
         }
+        // Even a plan that changes nothing waits until the workers it counts on are registered.
         let reconciler = Reconciler(backend: backend, store: store, reporter: reporter, timeout: timeout)
         let newState = try reconciler.apply(plan, spec: spec, state: state)
-        return UpResult(plan: plan, state: newState, changed: true)
+        return UpResult(plan: plan, state: newState, changed: !plan.isEmpty)
     }
 
     private func observe(_ state: ClusterState?, backend: ClusterBackend) throws -> Observation {
