@@ -22,9 +22,8 @@ struct Up: ParsableCommand {
                 print(result.plan.isEmpty ? "Nothing to do." : "Plan:\n" + result.plan.lines.joined(separator: "\n"))
                 return
             }
-            let name = try SpecLoader.load(path: file).name
-            if !result.changed { print("Cluster \(name) is up to date; nothing changed.") }
-            let status = try controller.status(.name(name))
+            guard let status = result.status else { return }
+            if !result.changed { print("Cluster \(status.name) is up to date; nothing changed.") }
             print(ConnectionHelp.text(for: status))
         }
     }

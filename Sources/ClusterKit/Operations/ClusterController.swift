@@ -25,6 +25,8 @@ public final class ClusterController {
         public var state: ClusterState?
         /// False if the cluster already matched its file.
         public var changed: Bool
+        /// The cluster's status once converged (nil for a dry run).
+        public var status: ClusterStatus?
     }
 
     /// Creates the cluster of file `path` or converges it to the file; with `dryRun`, only plans.
@@ -67,12 +69,13 @@ public final class ClusterController {
         let plan = try Planner(placement: backend, schedulerNode: backend.schedulerNode)
             .plan(desired: spec, state: state, observed: observed)
         if dryRun {
-            return UpResult(plan: plan, state: state, changed: false)
+            return UpResult(plan: plan, state: state, changed: false, status: nil)
         }
         // Even a plan that changes nothing waits until the workers it counts on are registered.
         let reconciler = Reconciler(backend: backend, store: store, reporter: reporter, timeout: timeout)
         let newState = try reconciler.apply(plan, spec: spec, state: state)
-        return UpResult(plan: plan, state: newState, changed: !plan.isEmpty)
+        return UpResult(plan: plan, state: newState, changed: !plan.isEmpty,
+                        status: status(of: newState, backend: backend))
     }
 
     private func observe(_ state: ClusterState?, backend: ClusterBackend) throws -> Observation {
@@ -159,7 +162,12 @@ public final class ClusterController {
     public func status(_ reference: ClusterReference) throws -> ClusterStatus {
         let name = try reference.resolveName()
         let state = try existingState(name)
-        let backend = try Backends.make(for: state.spec, homes: homes, state: state)
+        return status(of: state, backend: try Backends.make(for: state.spec, homes: homes, state: state))
+    }
+
+    /// The status of `state`, asking `backend` (and its connections) what runs.
+    private func status(of state: ClusterState, backend: ClusterBackend) -> ClusterStatus {
+        let name = state.name
         let running = (try? backend.running(state.services, cluster: name)) ?? []
         let schedulerRunning = state.scheduler.map { running.contains($0.name) } ?? false
         let identity = schedulerRunning ? (try? backend.schedulerAPI(state.endpoint))?.identity() : nil

@@ -64,8 +64,7 @@ public final class LocalBackend: ClusterBackend {
         try AtomicFile.makeDirectory(homes.cache.appendingPathComponent("envs"), mode: 0o755)
         environmentPath = try EnvironmentInstaller(runner: runner).prepare(
             spec.environment, root: homes.cache.appendingPathComponent("envs").path,
-            allowSystemInstall: false, onStep: report)
-        try keeper.install()
+            allowSystemInstall: false, then: try keeper.installCommand(), onStep: report)
     }
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {

@@ -11,6 +11,7 @@ public final class SSHBackend: ClusterBackend {
     private let connect: (String) throws -> CommandRunner
     private let lock = NSLock()
     private var nodes: [String: SSHNode] = [:]
+    private var connecting: [String: NSLock] = [:]
     private var tunnels: [Int: PortForward] = [:]
 
     /// A backend for `spec`; `connect` opens a runner to a host (an `SSHRunner` in production).
@@ -35,13 +36,21 @@ public final class SSHBackend: ClusterBackend {
         lock.withLock { nodes[ssh.scheduler]?.environmentDirectory }
     }
 
-    /// The node `host`, connecting and probing it on first use.
+    /// The node `host`, connecting and probing it on first use (once, however many threads ask).
     func node(_ host: String) throws -> SSHNode {
-        if let known = lock.withLock({ nodes[host] }) { return known }
-        let runner = try connect(host)
-        let node = try SSHNode.probe(host: host, runner: runner, cluster: cluster, spec: ssh, python: python)
-        lock.withLock { nodes[host] = node }
-        return node
+        let hostLock = lock.withLock { () -> NSLock in
+            if let existing = connecting[host] { return existing }
+            let made = NSLock()
+            connecting[host] = made
+            return made
+        }
+        return try hostLock.withLock {
+            if let known = lock.withLock({ nodes[host] }) { return known }
+            let runner = try connect(host)
+            let node = try SSHNode.probe(host: host, runner: runner, cluster: cluster, spec: ssh, python: python)
+            lock.withLock { nodes[host] = node }
+            return node
+        }
     }
 
     /// Service name of the workers on `host`.
@@ -109,20 +118,21 @@ public final class SSHBackend: ClusterBackend {
     }
 
     public func running(_ services: [ServiceRecord], cluster: String) throws -> Set<String> {
-        var running = Set<String>()
-        for (host, group) in Dictionary(grouping: services, by: \.node) {
-            // An unreachable host runs nothing we can vouch for.
-            guard let node = try? node(host) else { continue }
-            running.formUnion(try node.keeper.running(group.map { ($0.name, $0.role) }))
+        let groups = Array(Dictionary(grouping: services, by: \.node))
+        // Every host at once; an unreachable host runs nothing we can vouch for.
+        let results = concurrently(groups) { host, group in
+            try self.node(host).keeper.running(group.map { ($0.name, $0.role) })
         }
-        return running
+        return results.reduce(into: Set<String>()) { running, result in
+            if case .success(let names) = result { running.formUnion(names) }
+        }
     }
 
     public func prepareEnvironment(on host: String, spec: ClusterSpec, report: (String) -> Void) throws {
         let node = try node(host)
         _ = try EnvironmentInstaller(runner: node.runner).prepare(
-            spec.environment, directory: node.environmentDirectory, allowSystemInstall: true, onStep: report)
-        try node.keeper.install()
+            spec.environment, directory: node.environmentDirectory, allowSystemInstall: true,
+            then: try node.keeper.installCommand(), onStep: report)
     }
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {

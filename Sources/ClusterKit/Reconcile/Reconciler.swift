@@ -30,6 +30,7 @@ public struct Reconciler {
         var failures: [(node: String, error: Error)] = []
         var failedNodes = Set<String>()
         var missingWorkers = 0
+        var endpointSettled = false
 
         for batch in Self.batches(plan.actions) {
             var runnable: [PlanAction] = []
@@ -45,13 +46,32 @@ public struct Reconciler {
                 continue
             }
             if runnable.isEmpty { continue }
-            // Workers start beside the scheduler (they retry until it answers), so its address
-            // is settled first.
-            if runnable.contains(.startScheduler(node: backend.schedulerNode)) {
-                state.endpoint = try backend.endpoint(for: spec)
-            }
             announce(runnable, state: state)
-            let results = concurrently(runnable) { action in try perform(action, spec: spec, state: state) }
+            // Workers start beside the scheduler (they retry until it answers), so its address
+            // is settled before the starts: while the environments are prepared.
+            let startsScheduler = plan.actions.contains(.startScheduler(node: backend.schedulerNode))
+            if startsScheduler, !endpointSettled, runnable.contains(.startScheduler(node: backend.schedulerNode)) {
+                state.endpoint = try backend.endpoint(for: spec)
+                endpointSettled = true
+            }
+            var jobs = runnable.map { action in { try perform(action, spec: spec, state: state) } }
+            let settlesEndpoint = startsScheduler && !endpointSettled && batch.first?.batchKind == "prepare"
+            if settlesEndpoint {
+                jobs.append {
+                    let endpoint = try backend.endpoint(for: spec)
+                    return { $0.endpoint = endpoint }
+                }
+                endpointSettled = true
+            }
+            let results = concurrently(jobs) { job in try job() }
+            if settlesEndpoint {
+                switch results.last! {
+                case .success(let change): change(&state)
+                case .failure(let error):
+                    try store.save(state)
+                    throw error
+                }
+            }
             for (action, result) in zip(runnable, results) {
                 switch result {
                 case .success(let change):

@@ -29,8 +29,8 @@ public struct DetachedKeeper: ServiceKeeper {
     /// The log file of `service`.
     public func logFile(_ service: String) -> String { "\(logDirectory)/\(service).log" }
 
-    public func install() throws {
-        try RuntimeFiles.install(on: runner, in: runtimeDirectory, alsoCreating: [logDirectory])
+    public func installCommand() throws -> String {
+        try RuntimeFiles.command(in: runtimeDirectory, alsoCreating: [logDirectory])
     }
 
     public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
@@ -87,12 +87,11 @@ public struct DetachedKeeper: ServiceKeeper {
 }
 
 /// clusterctl's files in a node's runtime directory: the supervisor script and the scheduler's
-/// read-only worker route, written in one round trip (each file atomically, by rename).
+/// read-only worker route, each written atomically (by rename) by one shell command.
 enum RuntimeFiles {
-    static func install(on runner: CommandRunner, in directory: String, alsoCreating extra: [String] = [],
-                        directoryMode: String = "0700") throws {
+    static func command(in directory: String, alsoCreating extra: [String] = [], directoryMode: String = "0700") throws -> String {
         let files = [("supervise.py", "supervisor/supervise.py", "0700"), ("clusterctl_http.py", "runtime/clusterctl_http.py", "0644")]
-        var command = ShellQuote.join(["mkdir", "-p", "-m", directoryMode, directory] + extra)
+        var command = "echo 'clusterctl-step: runtime files' && " + ShellQuote.join(["mkdir", "-p", "-m", directoryMode, directory] + extra)
         for (name, template, mode) in files {
             let target = directory + "/" + name
             let temp = directory + "/." + name + ".tmp"
@@ -100,9 +99,6 @@ enum RuntimeFiles {
             command += " && printf '%s' \(encoded) | base64 -d > \(ShellQuote.quote(temp))"
                 + " && chmod \(mode) \(ShellQuote.quote(temp)) && mv -f \(ShellQuote.quote(temp)) \(ShellQuote.quote(target))"
         }
-        let result = try runner.run(command, timeout: 60)
-        guard result.exitCode == 0 else {
-            throw ClusterError("\(runner.host): could not write clusterctl's files to \(directory)", details: result.tail())
-        }
+        return command
     }
 }

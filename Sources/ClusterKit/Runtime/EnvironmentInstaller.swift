@@ -26,9 +26,11 @@ public struct EnvironmentInstaller {
     ///
     /// Either `directory` is the environment's fixed path, or it is placed under `root` by
     /// content hash (interpreter version + package set) and shared by every cluster that
-    /// asks for the same. `onStep` hears each step's name as the script reaches it.
+    /// asks for the same. `then` is a shell command run in the same round trip once the
+    /// environment is ready. `onStep` hears each step's name as the script reaches it.
     public func prepare(_ spec: EnvironmentSpec, directory: String? = nil, root: String? = nil,
-                        allowSystemInstall: Bool, onStep: (String) -> Void = { _ in }) throws -> String {
+                        allowSystemInstall: Bool, then followUp: String? = nil,
+                        onStep: (String) -> Void = { _ in }) throws -> String {
         let script = try Templates.render("bootstrap/environment.sh", [
             "python": spec.python,
             "env_dir": directory ?? "",
@@ -37,14 +39,14 @@ public struct EnvironmentInstaller {
             "packages": try Self.packages(for: spec),
         ])
         onStep("environment")
-        let result = try runner.run(ShellQuote.join(["/bin/sh", "-c", script, "clusterctl-bootstrap"]),
-                                    timeout: Self.timeout)
+        let command = ShellQuote.join(["/bin/sh", "-c", script, "clusterctl-bootstrap"]) + (followUp.map { " && " + $0 } ?? "")
+        let result = try runner.run(command, timeout: Self.timeout)
         let step = result.stdout.split(separator: "\n").last { $0.hasPrefix("clusterctl-step: ") }
             .map { String($0.dropFirst("clusterctl-step: ".count)) } ?? "start"
         guard result.exitCode == 0 else {
             let reason = result.stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl: ") }
                 .map { String($0.dropFirst("clusterctl: ".count)) } ?? "the bootstrap script failed (exit \(result.exitCode))"
-            throw ClusterError("\(runner.host): environment step '\(step)' failed: \(reason)",
+            throw ClusterError("\(runner.host): bootstrap step '\(step)' failed: \(reason)",
                                details: Self.installerTail(result))
         }
         guard let line = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-env: ") }) else {

@@ -6,8 +6,9 @@
 public protocol ServiceKeeper {
     /// `detached` or `systemd`, as `status` shows it.
     var kind: String { get }
-    /// Places what the keeper needs on the node (scripts, directories).
-    func install() throws
+    /// A shell command that places what the keeper needs on the node (directories, scripts);
+    /// run once per node, in the same round trip as the environment bootstrap.
+    func installCommand() throws -> String
     /// Starts `service` unless it already runs; returns its main pid if known.
     func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32?
     /// Stops `service` and waits until it has exited; succeeds if it was not running.

@@ -39,8 +39,8 @@ public struct SystemdKeeper: ServiceKeeper {
         return try Templates.render("systemd/clusterctl-\(role.rawValue).service.mustache", values)
     }
 
-    public func install() throws {
-        try RuntimeFiles.install(on: runner, in: runtimeDirectory, directoryMode: "0755")
+    public func installCommand() throws -> String {
+        try RuntimeFiles.command(in: runtimeDirectory, directoryMode: "0755")
     }
 
     public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
