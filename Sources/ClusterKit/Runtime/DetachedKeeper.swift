@@ -73,7 +73,13 @@ public struct DetachedKeeper: ServiceKeeper {
     }
 
     public func logCommand(_ service: String, role: ServiceRole, tail: Int, follow: Bool) -> String {
-        ShellQuote.join(["tail", "-n", String(tail)] + (follow ? ["-F"] : []) + [logFile(service)])
+        var argv = ["tail", "-n", String(tail)]
+        if follow {
+            argv.append("-F")
+            // On this machine, stop following when clusterctl ends, however it ends.
+            if runner is LocalRunner { argv.append("--pid=\(ProcessInfo.processInfo.processIdentifier)") }
+        }
+        return ShellQuote.join(argv + [logFile(service)])
     }
 
     public func purge() throws {}
