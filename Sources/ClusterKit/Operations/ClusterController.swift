@@ -74,8 +74,10 @@ public final class ClusterController {
         // Even a plan that changes nothing waits until the workers it counts on are registered.
         let reconciler = Reconciler(backend: backend, store: store, reporter: reporter, timeout: timeout)
         let newState = try reconciler.apply(plan, spec: spec, state: state)
+        // Every service in the new state was started or seen running, and the wait just saw
+        // their workers registered: no need to ask each node again.
         return UpResult(plan: plan, state: newState, changed: !plan.isEmpty,
-                        status: status(of: newState, backend: backend))
+                        status: status(of: newState, backend: backend, running: Set(newState.services.map(\.name))))
     }
 
     private func observe(_ state: ClusterState?, backend: ClusterBackend) throws -> Observation {
@@ -165,10 +167,11 @@ public final class ClusterController {
         return status(of: state, backend: try Backends.make(for: state.spec, homes: homes, state: state))
     }
 
-    /// The status of `state`, asking `backend` (and its connections) what runs.
-    private func status(of state: ClusterState, backend: ClusterBackend) -> ClusterStatus {
+    /// The status of `state`, asking `backend` (and its connections) what runs unless `running`
+    /// is already known.
+    private func status(of state: ClusterState, backend: ClusterBackend, running known: Set<String>? = nil) -> ClusterStatus {
         let name = state.name
-        let running = (try? backend.running(state.services, cluster: name)) ?? []
+        let running = known ?? (try? backend.running(state.services, cluster: name)) ?? []
         let schedulerRunning = state.scheduler.map { running.contains($0.name) } ?? false
         let identity = schedulerRunning ? (try? backend.schedulerAPI(state.endpoint))?.identity() : nil
         let workers = (identity?.liveWorkers ?? []).map {

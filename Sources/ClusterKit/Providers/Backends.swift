@@ -8,7 +8,7 @@ public enum Backends {
         case .ssh(let ssh):
             let directory = try StateStore(homes: homes).directory(for: spec.name)
             let knownHosts = directory.appendingPathComponent("known_hosts").path
-            return SSHBackend(spec: spec, ssh: ssh) { host in
+            return SSHBackend(spec: spec, ssh: ssh, facts: state?.nodeFacts ?? [:]) { host in
                 let runner = SSHRunner(host: host, spec: ssh, clusterKnownHosts: knownHosts)
                 try runner.connect()
                 return runner

@@ -28,6 +28,8 @@ public protocol ClusterBackend: WorkerPlacement {
     func logSource(for service: ServiceRecord, cluster: String, tail: Int, follow: Bool) throws -> (CommandRunner, String)
     /// Where the environment lives on the scheduler node, for the connect snippet.
     var environmentPath: String? { get }
+    /// What the nodes told this backend about themselves, to keep in the state.
+    var nodeFacts: [String: NodeFacts] { get }
 
     /// A runner on `node`, for `clusterctl exec`.
     func runner(for node: String) throws -> CommandRunner

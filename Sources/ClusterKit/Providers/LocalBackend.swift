@@ -94,6 +94,9 @@ public final class LocalBackend: ClusterBackend {
 
     public func runner(for node: String) throws -> CommandRunner { runner }
 
+    /// This machine is never probed.
+    public let nodeFacts: [String: NodeFacts] = [:]
+
     /// Removes the cluster's pid files and logs; the shared environment stays in the cache.
     public func purge(_ node: String) throws {
         for sub in ["run", "logs"] {

@@ -14,13 +14,20 @@ public final class SSHBackend: ClusterBackend {
     private var connecting: [String: NSLock] = [:]
     private var tunnels: [Int: PortForward] = [:]
 
-    /// A backend for `spec`; `connect` opens a runner to a host (an `SSHRunner` in production).
-    public init(spec: ClusterSpec, ssh: SSHProviderSpec, connect: @escaping (String) throws -> CommandRunner) {
+    private var facts: [String: NodeFacts]
+
+    /// A backend for `spec`; `connect` opens a runner to a host (an `SSHRunner` in production);
+    /// `facts` are what hosts already told an earlier command.
+    public init(spec: ClusterSpec, ssh: SSHProviderSpec, facts: [String: NodeFacts],
+                connect: @escaping (String) throws -> CommandRunner) {
         cluster = spec.name
         self.ssh = ssh
         python = spec.environment.python
+        self.facts = facts
         self.connect = connect
     }
+
+    public var nodeFacts: [String: NodeFacts] { lock.withLock { facts } }
 
     deinit {
         tunnels.values.forEach { $0.close() }
@@ -47,8 +54,13 @@ public final class SSHBackend: ClusterBackend {
         return try hostLock.withLock {
             if let known = lock.withLock({ nodes[host] }) { return known }
             let runner = try connect(host)
-            let node = try SSHNode.probe(host: host, runner: runner, cluster: cluster, spec: ssh, python: python)
-            lock.withLock { nodes[host] = node }
+            let known = lock.withLock { facts[host] }
+            let hostFacts = try known ?? SSHNode.probe(host: host, runner: runner)
+            let node = SSHNode(host: host, runner: runner, facts: hostFacts, cluster: cluster, spec: ssh, python: python)
+            lock.withLock {
+                facts[host] = hostFacts
+                nodes[host] = node
+            }
             return node
         }
     }

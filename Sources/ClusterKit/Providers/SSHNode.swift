@@ -10,11 +10,8 @@ struct SSHNode {
     var runtimeDirectory: String { installDirectory + "/run" }
     var logDirectory: String { installDirectory + "/logs" }
 
-    /// Asks the host who we are there and whether systemd runs, in one round trip, and picks
-    /// the service keeper: systemd units when systemd is PID 1 and we are root or have
-    /// passwordless sudo, else clusterctl's detached supervisor.
-    static func probe(host: String, runner: CommandRunner, cluster: String, spec: SSHProviderSpec,
-                      python: String) throws -> SSHNode {
+    /// Asks the host who we are there and whether systemd runs, in one round trip.
+    static func probe(host: String, runner: CommandRunner) throws -> NodeFacts {
         let script = """
         id -u
         printf '%s\\n' "$HOME"
@@ -26,19 +23,38 @@ struct SSHNode {
         guard result.exitCode == 0, lines.count >= 4 else {
             throw ClusterError("\(host): could not inspect the host", details: result.tail())
         }
-        let isRoot = lines[0] == "0"
-        let home = lines[1]
-        let defaultDirectory = isRoot ? "/opt/clusterctl/\(cluster)" : "\(home)/.local/share/clusterctl/\(cluster)"
+        return NodeFacts(uid: lines[0], home: lines[1], systemd: lines[2] == "systemd", privilege: lines[3])
+    }
+
+    /// The node as `facts` describe it: where things go, and the service keeper — systemd units
+    /// when systemd is PID 1 and we are root or have passwordless sudo, else clusterctl's
+    /// detached supervisor.
+    init(host: String, runner: CommandRunner, facts: NodeFacts, cluster: String, spec: SSHProviderSpec, python: String) {
+        let isRoot = facts.uid == "0"
+        let defaultDirectory = isRoot ? "/opt/clusterctl/\(cluster)" : "\(facts.home)/.local/share/clusterctl/\(cluster)"
         var directory = (spec.installDir ?? defaultDirectory).replacingOccurrences(of: "{host}", with: host)
-        if directory == "~" || directory.hasPrefix("~/") { directory = home + directory.dropFirst() }
-        let keeper: ServiceKeeper
-        if lines[2] == "systemd" && lines[3] != "user" {
+        if directory == "~" || directory.hasPrefix("~/") { directory = facts.home + directory.dropFirst() }
+        self.host = host
+        self.runner = runner
+        installDirectory = directory
+        if facts.systemd && facts.privilege != "user" {
             keeper = SystemdKeeper(runner: runner, cluster: cluster, runtimeDirectory: directory + "/run",
-                                   sudo: lines[3] == "sudo", user: isRoot ? nil : spec.user)
+                                   sudo: facts.privilege == "sudo", user: isRoot ? nil : spec.user)
         } else {
             keeper = DetachedKeeper(runner: runner, cluster: cluster, python: python,
                                     runtimeDirectory: directory + "/run", logDirectory: directory + "/logs")
         }
-        return SSHNode(host: host, runner: runner, installDirectory: directory, keeper: keeper)
     }
+}
+
+/// What a host told clusterctl about itself; kept in the cluster's state so later commands
+/// need not ask again (`down --purge` forgets it).
+public struct NodeFacts: Codable, Equatable, Sendable {
+    /// The login user's uid on the host.
+    public var uid: String
+    public var home: String
+    /// systemd runs as PID 1.
+    public var systemd: Bool
+    /// `root`, `sudo` (passwordless) or `user`.
+    public var privilege: String
 }

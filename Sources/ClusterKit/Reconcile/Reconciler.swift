@@ -88,6 +88,7 @@ public struct Reconciler {
                 }
             }
             state.supervisor = backend.supervisorKind
+            state.nodeFacts = backend.nodeFacts.isEmpty ? nil : backend.nodeFacts
             try store.save(state)
         }
         if !failures.isEmpty {

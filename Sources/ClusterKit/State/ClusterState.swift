@@ -13,6 +13,8 @@ public struct ClusterState: Codable, Equatable, Sendable {
     public var supervisor: String
     /// Every service started, the scheduler first.
     public var services: [ServiceRecord]
+    /// What each remote node told clusterctl about itself (ssh), by host.
+    public var nodeFacts: [String: NodeFacts]?
     public var createdAt: Date
     public var updatedAt: Date
 
