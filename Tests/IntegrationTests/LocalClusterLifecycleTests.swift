@@ -30,6 +30,9 @@ struct LocalClusterLifecycleTests {
         // Every Dask process listens on loopback only.
         let (address, _) = try cluster.connection()
         #expect(address.hasPrefix("tcp://127.0.0.1:"))
+        let listeners = try listeningAddresses(of: Set(cluster.markedProcesses()))
+        #expect(listeners.count >= 5, "scheduler, its HTTP server, nannies and workers: \(listeners)")
+        #expect(listeners.allSatisfy { $0.hasPrefix("127.0.0.1:") }, "listening beyond loopback: \(listeners)")
 
         // A second up of the same file changes nothing and says so.
         let again = try cluster.clusterctl(["up", file])
@@ -142,6 +145,20 @@ struct LocalClusterLifecycleTests {
         try #require(repair.status == 0, "repair failed:\n\(repair.all)")
         #expect(try cluster.registeredWorkers() == 1)
         #expect(try cluster.python(Self.computeScript).stdout.contains("RESULT -285"))
+    }
+}
+
+/// Local addresses of the TCP sockets that `pids` listen on, from `ss`.
+func listeningAddresses(of pids: Set<Int32>) throws -> [String] {
+    let run = try CapturedRun.of("ss", ["-Hltnp"], timeout: 30)
+    return run.stdout.split(separator: "\n").compactMap { line -> String? in
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count >= 6 else { return nil }
+        let owners = fields[5...].joined(separator: " ")
+        let owned = owners.components(separatedBy: "pid=").dropFirst().contains { part in
+            Int32(part.prefix { $0.isNumber }).map(pids.contains) ?? false
+        }
+        return owned ? String(fields[3]) : nil
     }
 }
 

@@ -25,6 +25,10 @@ struct SSHClusterTests {
         #expect(address.hasPrefix("tcp://127.0.0.2:"))
         let hosts = Set(((status["workers"] as? [String: Any])?["list"] as? [[String: Any]] ?? []).compactMap { $0["host"] as? String })
         #expect(hosts == ["127.0.0.3", "127.0.0.4"])
+        // Every Dask process listens on its host's address (or loopback), never on all interfaces.
+        let listeners = try listeningAddresses(of: Set(cluster.markedProcesses()))
+        #expect(!listeners.isEmpty)
+        #expect(listeners.allSatisfy { $0.hasPrefix("127.0.0.") }, "listening beyond the hosts' addresses: \(listeners)")
         #expect(try cluster.python(LocalClusterLifecycleTests.computeScript).stdout.contains("RESULT -285"))
 
         // Scale within the pool, and past it (a clear error that changes nothing).

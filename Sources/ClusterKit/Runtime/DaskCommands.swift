@@ -48,7 +48,9 @@ public struct DaskCommands: Sendable {
          "--nthreads", String(spec.workers.threads),
          "--memory-limit", spec.workers.memoryLimit.daskArgument,
          "--host", listenHost,
-         "--no-dashboard"]
+         // The worker's own HTTP server (health, metrics) runs even without the dashboard, on
+         // every interface unless told otherwise; like the scheduler's, it has no authentication.
+         "--no-dashboard", "--dashboard-address", "127.0.0.1:0"]
     }
 
     /// The Dask worker names a service started with `workerCount` workers registers.
