@@ -1,4 +1,5 @@
 import CLibSSH2
+import COpenSSL
 import Foundation
 
 /// One authenticated SSH connection to one host, owning the socket, the libssh2 session and
@@ -240,5 +241,10 @@ public final class SSHSession: @unchecked Sendable {
          LIBSSH2_ERROR_INVALID_MAC, LIBSSH2_ERROR_KEX_FAILURE, LIBSSH2_ERROR_PROTO].contains(code)
     }
 
-    private static let libraryReady: Void = { _ = libssh2_init(0) }()
+    /// libssh2 set up once. OpenSSL is told not to tear itself down at exit: a session a
+    /// background thread is still closing must not find its crypto gone.
+    private static let libraryReady: Void = {
+        _ = OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil)
+        _ = libssh2_init(0)
+    }()
 }

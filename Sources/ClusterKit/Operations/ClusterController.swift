@@ -224,15 +224,16 @@ public final class ClusterController {
         let printLock = NSLock()
         for (service, (runner, command)) in sources {
             group.enter()
-            Thread.detachNewThread {
-                defer { group.leave() }
+            let work = BackgroundWork {
                 let printer = LinePrefixer(prefix: "[\(service.name)] ") { line in
-                    printLock.lock()
-                    output(line)
-                    printLock.unlock()
+                    printLock.withLock { output(line) }
                 }
                 _ = try? runner.stream(command, onOutput: printer.feed)
                 printer.flush()
+            }
+            Thread.detachNewThread {
+                work.run()
+                group.leave()
             }
         }
         group.wait()

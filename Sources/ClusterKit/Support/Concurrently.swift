@@ -2,6 +2,10 @@ import Foundation
 
 /// Runs `body` for every item on up to `limit` threads at once and returns every result in
 /// the items' order; one failure does not stop the others.
+///
+/// Each thread lets go of `body` (and everything it holds, such as SSH sessions) before it
+/// reports done, so nothing is released on a background thread after this returns, when the
+/// process may already be exiting.
 public func concurrently<Item, Value>(_ items: [Item], limit: Int = 16,
                                       _ body: @escaping (Item) throws -> Value) -> [Result<Value, Error>] {
     if items.count == 1 { return [Result { try body(items[0]) }] }
@@ -12,9 +16,9 @@ public func concurrently<Item, Value>(_ items: [Item], limit: Int = 16,
     for (index, item) in items.enumerated() {
         slots.wait()
         group.enter()
+        let work = BackgroundWork { results.store(Result { try body(item) }, at: index, lock: lock) }
         Thread.detachNewThread {
-            let result = Result { try body(item) }
-            lock.withLock { results.values[index] = result }
+            work.run()
             slots.signal()
             group.leave()
         }
@@ -23,8 +27,25 @@ public func concurrently<Item, Value>(_ items: [Item], limit: Int = 16,
     return results.values.map { $0! }
 }
 
+/// Runs a closure on a background thread and drops it right after, on that thread.
+public final class BackgroundWork: @unchecked Sendable {
+    private var closure: (() -> Void)?
+
+    public init(_ closure: @escaping () -> Void) { self.closure = closure }
+
+    /// Runs the closure once, then releases it (and what it captured).
+    public func run() {
+        closure?()
+        closure = nil
+    }
+}
+
 /// Result slots filled from several threads under a lock.
 private final class ResultSlots<Value>: @unchecked Sendable {
     var values: [Result<Value, Error>?]
     init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    func store(_ result: Result<Value, Error>, at index: Int, lock: NSLock) {
+        lock.withLock { values[index] = result }
+    }
 }
