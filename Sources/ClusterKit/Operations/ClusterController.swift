@@ -109,7 +109,7 @@ public final class ClusterController {
         if purge {
             let targets = nodes.union(Self.poolNodes(of: state.spec)).sorted()
             reporter.step("removing what clusterctl installed on \(targets.joined(separator: ", "))")
-            let failures = zip(targets, concurrently(targets) { try backend.purge($0) }).compactMap { node, result -> (String, Error)? in
+            let failures = FanOut.results(targets) { try backend.purge($0) }.compactMap { node, result -> (String, Error)? in
                 if case .failure(let error) = result { return (node, error) }
                 return nil
             }
@@ -145,12 +145,12 @@ public final class ClusterController {
             nodes = [node]
         }
         let printLock = NSLock()
-        let results = concurrently(nodes) { host -> Int32 in
+        let results = FanOut.results(nodes) { host -> Int32 in
             let printer = LinePrefixer(prefix: "[\(host)] ") { line in printLock.withLock { output(line) } }
             defer { printer.flush() }
             return try backend.runner(for: host).stream(command, onOutput: printer.feed)
         }
-        return zip(nodes, results).map { node, result in
+        return results.map { node, result in
             switch result {
             case .success(let status): return (node, status, nil)
             case .failure(let error): return (node, nil, "\(error)")
