@@ -24,11 +24,13 @@ let package = Package(
 
         // HTTP over libcurl, with AWS-style retries.
         .target(name: "HTTPKit", dependencies: ["CCurl"]),
+        // SHA-256 and HMAC on OpenSSL libcrypto: the one wrapper of it.
+        .target(name: "OpenSSLKit", dependencies: ["COpenSSL"]),
         // SigV4, credentials, EC2 and S3 clients.
-        .target(name: "AWSKit", dependencies: ["HTTPKit", "COpenSSL"]),
+        .target(name: "AWSKit", dependencies: ["HTTPKit", "OpenSSLKit"]),
         // One SSH session over libssh2: auth, host keys, exec, SFTP, port forwarding
         // (libcrypto for the SHA256 fingerprints of known_hosts entries).
-        .target(name: "SSHKit", dependencies: ["CLibSSH2", "COpenSSL"]),
+        .target(name: "SSHKit", dependencies: ["CLibSSH2", "OpenSSLKit"]),
 
         // The core: spec, state, reconcile, providers, runners, Dask runtime.
         .target(
@@ -51,7 +53,7 @@ let package = Package(
 
         .testTarget(name: "ClusterKitTests", dependencies: ["ClusterKit"]),
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"]),
-        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "HTTPKit"], exclude: ["Fixtures"]),
+        .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "HTTPKit", "OpenSSLKit"], exclude: ["Fixtures"]),
         .testTarget(name: "SSHKitTests", dependencies: ["SSHKit"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ClusterKit"]),
     ],

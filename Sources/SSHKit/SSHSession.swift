@@ -1,6 +1,6 @@
 import CLibSSH2
-import COpenSSL
 import Foundation
+import OpenSSLKit
 
 /// One authenticated SSH connection to one host, owning the socket, the libssh2 session and
 /// everything opened on it (exec channels, the SFTP subsystem, forwarded connections).
@@ -241,10 +241,9 @@ public final class SSHSession: @unchecked Sendable {
          LIBSSH2_ERROR_INVALID_MAC, LIBSSH2_ERROR_KEX_FAILURE, LIBSSH2_ERROR_PROTO].contains(code)
     }
 
-    /// libssh2 set up once. OpenSSL is told not to tear itself down at exit: a session a
-    /// background thread is still closing must not find its crypto gone.
+    /// libssh2 set up once, with OpenSSL kept until exit (see `Crypto.keepLoadedUntilExit`).
     private static let libraryReady: Void = {
-        _ = OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil)
+        Crypto.keepLoadedUntilExit
         _ = libssh2_init(0)
     }()
 }

@@ -1,4 +1,4 @@
-import AWSKit
+import OpenSSLKit
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPKit
+import OpenSSLKit
 
 /// AWS Signature Version 4: a pure function from a request, credentials,
 /// region, service and time to the signed request. No clock, no network.

@@ -3,27 +3,28 @@ import Foundation
 
 /// SHA-256 and HMAC-SHA256 on OpenSSL libcrypto.
 ///
-/// This is the only type in AWSKit that touches OpenSSL: every context it
-/// allocates is freed before the call returns, and only Swift values
-/// (`[UInt8]`, `String`) leave it.
+/// This is the only type in clusterctl that touches OpenSSL: it allocates no context that
+/// outlives a call, and only Swift values (`[UInt8]`, `String`) leave it.
 public enum Crypto {
     /// Length in bytes of a SHA-256 digest.
     public static let sha256Length = 32
 
     /// The SHA-256 digest of `data`.
     public static func sha256<Bytes: ContiguousBytes>(_ data: Bytes) -> [UInt8] {
-        guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL could not allocate a digest context") }
-        defer { EVP_MD_CTX_free(context) }
         var digest = [UInt8](repeating: 0, count: sha256Length)
         var length: UInt32 = 0
         let ok = data.withUnsafeBytes { input in
-            EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1
-                && EVP_DigestUpdate(context, input.baseAddress, input.count) == 1
-                && EVP_DigestFinal_ex(context, &digest, &length) == 1
+            EVP_Digest(input.baseAddress, input.count, &digest, &length, EVP_sha256(), nil) == 1
         }
         precondition(ok && Int(length) == sha256Length, "OpenSSL SHA-256 failed")
         return digest
     }
+
+    /// Keeps OpenSSL set up until the process is gone: a connection a background thread is
+    /// still closing must not find its crypto torn down by the exit handlers.
+    public static let keepLoadedUntilExit: Void = {
+        _ = OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil)
+    }()
 
     /// The SHA-256 digest of `data` as lowercase hexadecimal.
     public static func sha256Hex<Bytes: ContiguousBytes>(_ data: Bytes) -> String {
