@@ -1,11 +1,15 @@
 import Foundation
 
-/// What can be told about a private key file without decrypting it: its algorithm and
-/// whether a passphrase protects it. Used to explain authentication failures.
+/// What can be told about a private key file without decrypting it: its algorithm, whether a
+/// passphrase protects it and, for OpenSSH-format files, its public key. Used to explain
+/// authentication failures and to find the public half of a key.
 struct PrivateKeyFile {
     /// SSH name of the key type (`ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`), or nil if unknown.
     let keyType: String?
     let isEncrypted: Bool
+    /// The public key blob (wire format, as in a `.pub` line's base64) from an `openssh-key-v1`
+    /// file's header, which is never encrypted; nil for other formats.
+    let publicKeyBlob: [UInt8]?
 
     var isRSA: Bool { keyType == "ssh-rsa" }
 
@@ -13,11 +17,15 @@ struct PrivateKeyFile {
     init?(path: String) {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let text = String(decoding: data, as: UTF8.self)
-        if let blob = Self.pemBody(text, label: "OPENSSH PRIVATE KEY") {
+        if let blob = Self.pemBody(text, label: OpenSSHKeyFormat.pemLabel) {
             let parsed = Self.parseOpenSSH(blob)
             keyType = parsed.keyType
             isEncrypted = parsed.encrypted
-        } else if text.contains("-----BEGIN RSA PRIVATE KEY-----") {
+            publicKeyBlob = parsed.publicKey
+            return
+        }
+        publicKeyBlob = nil
+        if text.contains("-----BEGIN RSA PRIVATE KEY-----") {
             keyType = "ssh-rsa"
             isEncrypted = text.contains("ENCRYPTED")
         } else if text.contains("-----BEGIN EC PRIVATE KEY-----") {
@@ -40,14 +48,14 @@ struct PrivateKeyFile {
 
     /// openssh-key-v1: magic, cipher name, kdf name, kdf options, key count, then the first
     /// public key (unencrypted), whose first field is the key type.
-    private static func parseOpenSSH(_ blob: [UInt8]) -> (keyType: String?, encrypted: Bool) {
+    private static func parseOpenSSH(_ blob: [UInt8]) -> (keyType: String?, encrypted: Bool, publicKey: [UInt8]?) {
         var reader = SSHWireReader(blob)
-        guard reader.skip(Array("openssh-key-v1\0".utf8)),
+        guard reader.skip(OpenSSHKeyFormat.magic),
               let cipher = reader.string(), reader.string() != nil, reader.string() != nil,
               reader.uint32() != nil, let publicKey = reader.bytes()
-        else { return (nil, false) }
+        else { return (nil, false, nil) }
         var keyReader = SSHWireReader(publicKey)
-        return (keyReader.string(), cipher != "none")
+        return (keyReader.string(), cipher != "none", publicKey)
     }
 }
 

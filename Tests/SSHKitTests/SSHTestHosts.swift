@@ -73,6 +73,14 @@ final class SSHTestHosts {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// Adds `publicKeyLine` to the keys every host authorizes (sshd reads the file at each login).
+    func authorize(_ publicKeyLine: String) throws {
+        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/authorized_keys"))
+        defer { try? file.close() }
+        try file.seekToEnd()
+        try file.write(contentsOf: Data((publicKeyLine + "\n").utf8))
+    }
+
     /// The host's public key as a known_hosts line: `[address]:port type base64`.
     func knownHostsLine(for address: String) throws -> String {
         let publicKey = try String(contentsOfFile: "\(directory)/\(address)/ssh_host_ed25519_key.pub", encoding: .utf8)
