@@ -21,8 +21,7 @@ enum ConnectionHelp {
 
     /// For a remote scheduler: how to reach its loopback-only dashboard.
     static func dashboardNote(_ status: ClusterStatus) -> String {
-        guard status.provider != "local", let node = status.scheduler.node,
-              let port = status.scheduler.dashboard.split(separator: ":").last?.split(separator: "/").first else { return "" }
-        return " on \(node); reach it with `ssh -L \(port):127.0.0.1:\(port) \(node)`"
+        guard let node = status.scheduler.node, let tunnel = status.scheduler.tunnel else { return "" }
+        return " on \(node); reach it with `\(tunnel)`"
     }
 }

@@ -7,13 +7,20 @@ enum StatusTable {
         var lines = [
             "cluster:    \(status.name) (\(status.provider), services: \(status.supervisor)) \(status.phase)",
             "scheduler:  \(status.scheduler.address) \(status.scheduler.running ? "running" : "NOT RUNNING")",
-            "dashboard:  \(status.scheduler.dashboard)",
+            "dashboard:  \(status.scheduler.dashboard)" + (status.scheduler.tunnel.map { " (on the scheduler's node: `\($0)`)" } ?? ""),
             "workers:    \(status.workers.registered) registered / \(status.workers.desired) desired",
         ]
         if !status.workers.list.isEmpty {
             lines.append("")
             lines += table([["NAME", "ADDRESS", "HOST", "THREADS", "MEMORY", "STATUS"]] + status.workers.list.map {
                 [$0.name, $0.address, $0.host, String($0.nthreads), memory($0.memoryLimit), $0.status]
+            })
+        }
+        if status.nodes.contains(where: { $0.instanceId != nil }) {
+            lines.append("")
+            lines += table([["NODE", "ROLE", "INSTANCE", "TYPE", "PUBLIC", "PRIVATE", "PHASE"]] + status.nodes.map {
+                [$0.id, $0.role, $0.instanceId ?? "-", $0.instanceType ?? "-", $0.publicAddress ?? "-",
+                 $0.privateAddress ?? "-", $0.phase]
             })
         }
         if !status.services.isEmpty {

@@ -11,7 +11,8 @@ struct OneNodePlacement: WorkerPlacement {
 }
 
 @Suite struct PlannerTests {
-    let planner = Planner(placement: OneNodePlacement(), schedulerNode: "n1")
+    let planner = Planner(placement: OneNodePlacement(),
+                          nodes: FixedNodes(scheduler: "n1", workers: ["n1"], sharesSchedulerHost: true))
 
     func spec(workers: Int, threads: Int = 1) -> ClusterSpec {
         ClusterSpec(name: "c", provider: .local(LocalProviderSpec()), workers: WorkersSpec(count: workers, threads: threads))

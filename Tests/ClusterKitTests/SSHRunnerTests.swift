@@ -5,10 +5,9 @@ import Testing
 @Suite("SSHRunner over real sshd hosts")
 struct SSHRunnerTests {
     private func spec(_ fixture: SSHHostsFixture, policy: HostKeyPolicy = .strict,
-                      knownHosts: String? = nil) -> SSHProviderSpec {
-        SSHProviderSpec(user: fixture.user, key: fixture.key, port: fixture.port,
-                        knownHosts: knownHosts ?? fixture.knownHosts, hostKeyPolicy: policy,
-                        scheduler: fixture.addresses[0], workers: fixture.addresses, connectTimeout: 5)
+                      knownHosts: String? = nil) -> SSHAccess {
+        SSHAccess(user: fixture.user, key: fixture.key, port: fixture.port,
+                  knownHosts: knownHosts ?? fixture.knownHosts, hostKeyPolicy: policy, connectTimeout: 5)
     }
 
     private func withHosts(_ count: Int, _ body: (SSHHostsFixture) throws -> Void) throws {
@@ -21,7 +20,7 @@ struct SSHRunnerTests {
     func contract() throws {
         try withHosts(1) { fixture in
             let host = fixture.addresses[0]
-            let runner = SSHRunner(host: host, spec: spec(fixture),
+            let runner = SSHRunner(host: host, access: spec(fixture),
                                    clusterKnownHosts: fixture.directory + "/cluster/known_hosts")
             defer { runner.close() }
             #expect(runner.host == host)
@@ -67,7 +66,7 @@ struct SSHRunnerTests {
             FileManager.default.createFile(atPath: empty, contents: Data())
             let clusterFile = fixture.directory + "/state/dev/known_hosts"
 
-            let strict = SSHRunner(host: host, spec: spec(fixture, knownHosts: empty), clusterKnownHosts: clusterFile)
+            let strict = SSHRunner(host: host, access: spec(fixture, knownHosts: empty), clusterKnownHosts: clusterFile)
             let refused = thrownError { try strict.connect() }
             guard case .connection(host, let reason)? = refused as? RunnerError else {
                 Issue.record("expected RunnerError.connection, got \(String(describing: refused))")
@@ -75,7 +74,7 @@ struct SSHRunnerTests {
             }
             #expect(reason.contains("ssh host key") && reason.contains("host_key_policy: accept-new"))
 
-            let trusting = SSHRunner(host: host, spec: spec(fixture, policy: .acceptNew, knownHosts: empty),
+            let trusting = SSHRunner(host: host, access: spec(fixture, policy: .acceptNew, knownHosts: empty),
                                      clusterKnownHosts: clusterFile)
             #expect(try trusting.run("echo trusted", timeout: 10).stdout == "trusted\n")
             trusting.close()
@@ -90,7 +89,7 @@ struct SSHRunnerTests {
         try withHosts(8) { fixture in
             let clusterFile = fixture.directory + "/cluster_known_hosts"
             let runners = fixture.addresses.map {
-                SSHRunner(host: $0, spec: spec(fixture), clusterKnownHosts: clusterFile)
+                SSHRunner(host: $0, access: spec(fixture), clusterKnownHosts: clusterFile)
             }
             defer { runners.forEach { $0.close() } }
             let outputs = try FanOut.run(runners, limit: 8) { runner in
@@ -106,7 +105,7 @@ struct SSHRunnerTests {
             let hosts = Array(fixture.addresses.prefix(3)) + [unreachable]
             let error = thrownError {
                 _ = try FanOut.run(hosts, limit: 4) { host in
-                    try SSHRunner(host: host, spec: spec(fixture), clusterKnownHosts: clusterFile)
+                    try SSHRunner(host: host, access: spec(fixture), clusterKnownHosts: clusterFile)
                         .run("hostname", timeout: 10)
                 }
             }
@@ -124,7 +123,7 @@ struct SSHRunnerTests {
     func reconnectsAfterIdleDeath() throws {
         try withHosts(1) { fixture in
             let host = fixture.addresses[0]
-            let runner = SSHRunner(host: host, spec: spec(fixture), clusterKnownHosts: fixture.directory + "/kh")
+            let runner = SSHRunner(host: host, access: spec(fixture), clusterKnownHosts: fixture.directory + "/kh")
             defer { runner.close() }
             #expect(try runner.run("true", timeout: 10).exitCode == 0)
 

@@ -72,16 +72,16 @@ import Testing
             Issue.record("expected an ssh provider, got \(spec.provider)")
             return
         }
-        #expect(ssh.user == "ubuntu")
-        #expect(ssh.key == "/srv/clusters/keys/id_ed25519")
-        #expect(ssh.port == 2222)
-        #expect(ssh.knownHosts == URL(fileURLWithPath: home + "/hosts").standardized.path)
-        #expect(ssh.hostKeyPolicy == .acceptNew)
+        #expect(ssh.access.user == "ubuntu")
+        #expect(ssh.access.key == "/srv/clusters/keys/id_ed25519")
+        #expect(ssh.access.port == 2222)
+        #expect(ssh.access.knownHosts == URL(fileURLWithPath: home + "/hosts").standardized.path)
+        #expect(ssh.access.hostKeyPolicy == .acceptNew)
         #expect(ssh.scheduler == "sched.example.com")
         #expect(ssh.workers == ["10.0.0.6", "fe80::1", "worker-3.internal"])
         #expect(ssh.installDir == "/opt/dask/{host}")
         #expect(ssh.listenAddresses == ["sched.example.com": "10.0.0.5", "fe80::1": "::1"])
-        #expect(ssh.connectTimeout == 60)
+        #expect(ssh.access.connectTimeout == 60)
         #expect(spec.sourcePath == "/srv/clusters/pool.yaml")
     }
 
@@ -141,8 +141,8 @@ import Testing
         case ("ssh.yaml", .ssh(let ssh)):
             #expect(ssh.scheduler == "127.0.0.2")
             #expect(ssh.workers == ["127.0.0.3", "127.0.0.4"])
-            #expect(ssh.hostKeyPolicy == .acceptNew)
-            #expect(ssh.key == URL(fileURLWithPath: LocalUser.home).appendingPathComponent(".ssh/id_ed25519").standardized.path)
+            #expect(ssh.access.hostKeyPolicy == .acceptNew)
+            #expect(ssh.access.key == URL(fileURLWithPath: LocalUser.home).appendingPathComponent(".ssh/id_ed25519").standardized.path)
             #expect(ssh.installDir?.contains("{host}") == true)
         default:
             Issue.record("\(name) loaded with an unexpected provider: \(spec.provider)")

@@ -27,7 +27,7 @@ import Testing
         state.updatedAt = loaded.updatedAt
         #expect(loaded == state)
         #expect(loaded.workers.first?.liveWorkerNames == ["dev-w0-0"])
-        #expect(store.names() == ["dev"])
+        #expect(try store.names() == ["dev"])
     }
 
     @Test func filesArePrivate() throws {

@@ -38,6 +38,8 @@ public struct EC2Instance: Sendable, Equatable {
     public var iamInstanceProfileARN: String?
     /// True for a spot instance.
     public var isSpot: Bool
+    /// Its place among the instances of its `RunInstances` call, from 0.
+    public var amiLaunchIndex: Int?
 
     /// Reads an `<item>` of an `instancesSet`.
     init(xml item: XMLTree) {
@@ -58,6 +60,7 @@ public struct EC2Instance: Sendable, Equatable {
         securityGroupIds = item.items("groupSet").compactMap { $0.value("groupId") }
         iamInstanceProfileARN = item.value("iamInstanceProfile", "arn")
         isSpot = item.value("instanceLifecycle") == "spot"
+        amiLaunchIndex = item.value("amiLaunchIndex").flatMap { Int($0) }
     }
 }
 

@@ -11,18 +11,19 @@ public final class SSHRunner: CommandRunner {
     private let lock = NSLock()
     private var session: SSHSession?
 
-    /// A runner for `host` with the cluster's SSH settings.
+    /// A runner for `host` with the cluster's SSH access.
     /// - Parameter clusterKnownHosts: the cluster's own known_hosts file (`<state>/<cluster>/known_hosts`):
-    ///   always read, after `~/.ssh/known_hosts` and `spec.knownHosts`, and where
+    ///   always read, after `~/.ssh/known_hosts` (unless `access` says not) and `access.knownHosts`, and where
     ///   `host_key_policy: accept-new` records new hosts.
-    public convenience init(host: String, spec: SSHProviderSpec, clusterKnownHosts: String) {
-        let policy: SSHHostKeyPolicy = spec.hostKeyPolicy == .strict ? .strict : .acceptNew
-        let read = [SSHHostKeyCheck.userKnownHostsFile] + (spec.knownHosts.map { [$0] } ?? [])
+    public convenience init(host: String, access: SSHAccess, clusterKnownHosts: String) {
+        let policy: SSHHostKeyPolicy = access.hostKeyPolicy == .strict ? .strict : .acceptNew
+        let read = (access.readsUserKnownHosts ? [SSHHostKeyCheck.userKnownHostsFile] : [])
+            + (access.knownHosts.map { [$0] } ?? [])
         self.init(configuration: SSHConfiguration(
-            host: host, port: spec.port, user: spec.user,
-            authentication: spec.key.map { .keyFile($0) } ?? .agent(),
+            host: host, port: access.port, user: access.user,
+            authentication: access.key.map { .keyFile($0) } ?? .agent(),
             hostKeys: SSHHostKeyCheck(policy: policy, knownHostsFiles: read, recordFile: clusterKnownHosts),
-            connectTimeout: spec.connectTimeout))
+            connectTimeout: access.connectTimeout))
     }
 
     /// A runner with a ready-made configuration; `host` is `configuration.host`.

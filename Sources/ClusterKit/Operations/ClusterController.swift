@@ -6,15 +6,35 @@ import Foundation
 /// applies and saves, so two commands on one cluster never interleave.
 public final class ClusterController {
     public let homes: Homes
-    public let store: StateStore
+    /// Where state is read and written: the state home, or the S3 location that `--state`
+    /// or the cluster file's `provider.state` names.
+    public private(set) var store: StateStore
     public let reporter: ProgressReporter
     /// Longest wait for workers to register, in seconds.
     public var timeout: Double = 180
 
-    public init(homes: Homes, reporter: ProgressReporter) {
+    /// A controller on `homes`; with `stateURL` (`--state s3://bucket/prefix`), cluster state
+    /// documents live there.
+    public init(homes: Homes, reporter: ProgressReporter, stateURL: String? = nil) throws {
         self.homes = homes
-        store = StateStore(homes: homes)
+        store = try stateURL.map { try StateStore(homes: homes, url: $0) } ?? StateStore(homes: homes)
         self.reporter = reporter
+    }
+
+    /// Switches to the state location a cluster file names, if it names one.
+    private func useStore(of spec: ClusterSpec) throws {
+        guard let url = spec.stateURL, store.documents.location != url else { return }
+        var region: String?
+        if case .ec2(let ec2) = spec.provider { region = ec2.region }
+        store = try StateStore(homes: homes, url: url, region: region)
+    }
+
+    /// The cluster's name; for a cluster file, also switches to the state location it names.
+    private func resolve(_ reference: ClusterReference) throws -> String {
+        guard case .file(let path) = reference else { return try reference.resolveName() }
+        let spec = try SpecLoader.load(path: path)
+        try useStore(of: spec)
+        return spec.name
     }
 
     // MARK: up
@@ -30,8 +50,15 @@ public final class ClusterController {
     }
 
     /// Creates the cluster of file `path` or converges it to the file; with `dryRun`, only plans.
-    public func up(file path: String, dryRun: Bool) throws -> UpResult {
+    ///
+    /// - Parameters:
+    ///   - until: stop once every launched node reached this phase (`up --until`).
+    ///   - confirm: asked with the plan before anything that costs money is created (ec2
+    ///     instances); `false` stops with nothing changed.
+    public func up(file path: String, dryRun: Bool, until: NodePhase? = nil,
+                   confirm: (Plan) throws -> Bool = { _ in true }) throws -> UpResult {
         let spec = try SpecLoader.load(path: path)
+        try useStore(of: spec)
         let lock = try store.lock(spec.name) { holder in
             self.reporter.warning("waiting for another clusterctl command on \(spec.name)\(holder.map { " (pid \($0))" } ?? "")")
         }
@@ -42,16 +69,17 @@ public final class ClusterController {
             throw ClusterError("a cluster named \(spec.name) already runs from \(other); run `clusterctl down \(spec.name)` "
                                + "first, or give this file another name", exitCode: 1)
         }
-        if state?.services.isEmpty == true { state = nil }
-        return try converge(to: spec, state: state, dryRun: dryRun)
+        if state?.services.isEmpty == true, state?.nodes.isEmpty == true { state = nil }
+        return try converge(to: spec, state: state, dryRun: dryRun, until: until, confirm: confirm)
     }
 
     // MARK: scale
 
     /// Sets the number of Dask workers of cluster `reference` to `count`.
-    public func scale(_ reference: ClusterReference, to count: Int, dryRun: Bool = false) throws -> UpResult {
+    public func scale(_ reference: ClusterReference, to count: Int, dryRun: Bool = false,
+                      confirm: (Plan) throws -> Bool = { _ in true }) throws -> UpResult {
         guard count >= 1 else { throw ClusterError.usage("COUNT must be at least 1 (use `clusterctl down` to stop a cluster)") }
-        let name = try reference.resolveName()
+        let name = try resolve(reference)
         _ = try existingState(name)
         let lock = try store.lock(name) { holder in
             self.reporter.warning("waiting for another clusterctl command on \(name)\(holder.map { " (pid \($0))" } ?? "")")
@@ -60,20 +88,27 @@ public final class ClusterController {
         let state = try existingState(name)
         var spec = state.spec
         spec.workers.count = count
-        return try converge(to: spec, state: state, dryRun: dryRun)
+        return try converge(to: spec, state: state, dryRun: dryRun, until: nil, confirm: confirm)
     }
 
-    private func converge(to spec: ClusterSpec, state: ClusterState?, dryRun: Bool) throws -> UpResult {
+    private func converge(to spec: ClusterSpec, state: ClusterState?, dryRun: Bool, until: NodePhase?,
+                          confirm: (Plan) throws -> Bool) throws -> UpResult {
         let backend = try Backends.make(for: spec, homes: homes, state: state)
         let observed = try observe(state, backend: backend)
-        let plan = try Planner(placement: backend, schedulerNode: backend.schedulerNode)
+        let plan = try Planner(placement: backend, nodes: backend.nodeProvider)
             .plan(desired: spec, state: state, observed: observed)
         if dryRun {
             return UpResult(plan: plan, state: state, changed: false, status: nil)
         }
+        if plan.launches, try !confirm(plan) {
+            return UpResult(plan: plan, state: state, changed: false, status: nil)
+        }
         // Even a plan that changes nothing waits until the workers it counts on are registered.
-        let reconciler = Reconciler(backend: backend, store: store, reporter: reporter, timeout: timeout)
+        let reconciler = Reconciler(backend: backend, store: store, reporter: reporter, timeout: timeout, until: until)
         let newState = try reconciler.apply(plan, spec: spec, state: state)
+        if let until, newState.nodes.contains(where: { $0.phase <= until }) {
+            return UpResult(plan: plan, state: newState, changed: true, status: nil)
+        }
         // Every service in the new state was started or seen running, and the wait just saw
         // their workers registered: no need to ask each node again.
         return UpResult(plan: plan, state: newState, changed: !plan.isEmpty,
@@ -81,33 +116,58 @@ public final class ClusterController {
     }
 
     private func observe(_ state: ClusterState?, backend: ClusterBackend) throws -> Observation {
-        guard let state, !state.services.isEmpty else { return .nothing }
-        let running = try backend.running(state.services, cluster: state.name)
+        guard let state, !state.services.isEmpty || !state.nodes.isEmpty else { return .nothing }
+        // Where nodes are made, only services on nodes that still exist are asked about.
+        var services = state.services
+        var live: Set<String> = []
+        if backend.nodeProvider.makesNodes {
+            live = try backend.nodeProvider.liveNodeIds()
+            services = services.filter { live.contains($0.node) }
+        }
+        let running = try backend.running(services, cluster: state.name)
         let schedulerRunning = state.scheduler.map { running.contains($0.name) } ?? false
-        return Observation(schedulerRunning: schedulerRunning, runningServices: running.subtracting(["scheduler"]))
+        return Observation(schedulerRunning: schedulerRunning, runningServices: running.subtracting(["scheduler"]),
+                           liveNodes: live)
     }
 
     // MARK: down
 
     /// Stops every service of cluster `reference`; with `purge`, also removes what clusterctl
     /// installed on its nodes and forgets the cluster. Returns false if nothing was running.
+    ///
+    /// Where the provider makes nodes (ec2), everything is found by its tags too, so a cluster
+    /// file brings down what its cluster left in the cloud even without local state.
     @discardableResult
     public func down(_ reference: ClusterReference, purge: Bool = false) throws -> Bool {
-        let name = try reference.resolveName()
-        _ = try existingState(name)
+        let name = try resolve(reference)
+        _ = try stateForDown(reference, name: name)
         let lock = try store.lock(name)
         defer { lock.release() }
-        var state = try existingState(name)
-        let wasRunning = !state.services.isEmpty
+        var state = try stateForDown(reference, name: name)
         let backend = try Backends.make(for: state.spec, homes: homes, state: state)
+        if backend.nodeProvider.makesNodes {
+            // Instances the state does not know (an interrupted launch, a lost state) go too.
+            for found in try backend.nodeProvider.list() where !state.nodes.contains(where: { $0.instanceId == found.instanceId }) {
+                var record = found
+                if state.node(found.id) != nil { record.id += "@" + (found.instanceId ?? "") }
+                state.nodes.append(record)
+            }
+        }
+        let makesNodes = backend.nodeProvider.makesNodes
+        let wasRunning = !state.services.isEmpty || (makesNodes && !state.nodes.isEmpty)
         let nodes = Set(state.services.map(\.node)).union([backend.schedulerNode])
-        if wasRunning {
-            let plan = Planner(placement: backend, schedulerNode: backend.schedulerNode).teardown(state: state)
+        if wasRunning || makesNodes {
+            let plan = Planner(placement: backend, nodes: backend.nodeProvider).teardown(state: state)
             state = try Reconciler(backend: backend, store: store, reporter: reporter, timeout: timeout)
                 .apply(plan, spec: state.spec, state: state)
         }
+        if !state.nodes.isEmpty && !makesNodes {
+            // Machines that already exist stay; nothing of the cluster is on them now.
+            state.nodes = []
+            try store.save(state)
+        }
         if purge {
-            let targets = nodes.union(Self.poolNodes(of: state.spec)).sorted()
+            let targets = backend.nodeProvider.makesNodes ? [] : nodes.union(Self.poolNodes(of: state)).sorted()
             reporter.step("removing what clusterctl installed on \(targets.joined(separator: ", "))")
             let failures = FanOut.results(targets) { try backend.purge($0) }.compactMap { node, result -> (String, Error)? in
                 if case .failure(let error) = result { return (node, error) }
@@ -119,11 +179,25 @@ public final class ClusterController {
         return wasRunning
     }
 
-    /// Every node a spec may use.
-    static func poolNodes(of spec: ClusterSpec) -> [String] {
-        switch spec.provider {
+    /// The state `down` works from: the stored one, or for a cluster file whose provider makes
+    /// nodes, an empty one that the provider's own listing fills.
+    private func stateForDown(_ reference: ClusterReference, name: String) throws -> ClusterState {
+        if let state = try store.load(name) { return state }
+        if case .file(let path) = reference {
+            let spec = try SpecLoader.load(path: path)
+            if case .ec2 = spec.provider {
+                return ClusterState(spec: spec, endpoint: SchedulerEndpoint(host: "", port: 0, dashboardPort: 0))
+            }
+        }
+        return try existingState(name)
+    }
+
+    /// Every node a cluster may use.
+    static func poolNodes(of state: ClusterState) -> [String] {
+        switch state.spec.provider {
         case .local: return ["localhost"]
         case .ssh(let ssh): return [ssh.scheduler] + ssh.workers
+        case .ec2: return state.nodes.map(\.id)
         }
     }
 
@@ -133,10 +207,10 @@ public final class ClusterController {
     /// of output on prefixed by its host; returns each node's exit status.
     public func exec(_ reference: ClusterReference, node: String?, command: String,
                      output: @escaping (String) -> Void) throws -> [(node: String, status: Int32?, error: String?)] {
-        let name = try reference.resolveName()
+        let name = try resolve(reference)
         let state = try existingState(name)
         let backend = try Backends.make(for: state.spec, homes: homes, state: state)
-        var nodes = state.services.isEmpty ? Self.poolNodes(of: state.spec) : state.services.map(\.node)
+        var nodes = state.services.isEmpty ? Self.poolNodes(of: state) : state.services.map(\.node)
         nodes = nodes.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         if let node {
             guard nodes.contains(node) else {
@@ -162,7 +236,7 @@ public final class ClusterController {
 
     /// The cluster's services and what its scheduler reports.
     public func status(_ reference: ClusterReference) throws -> ClusterStatus {
-        let name = try reference.resolveName()
+        let name = try resolve(reference)
         let state = try existingState(name)
         return status(of: state, backend: try Backends.make(for: state.spec, homes: homes, state: state))
     }
@@ -188,14 +262,41 @@ public final class ClusterController {
             phase = "degraded"
         }
         return ClusterStatus(
-            name: name, provider: state.spec.provider.kind, supervisor: state.supervisor, phase: phase,
-            scheduler: .init(address: state.endpoint.address, dashboard: state.endpoint.dashboard,
-                             node: state.scheduler?.node, running: schedulerRunning),
+            name: name, provider: state.spec.provider.kind, supervisor: state.supervisor.rawValue, phase: phase,
+            scheduler: .init(address: state.endpoint.port == 0 ? "(not started)" : state.endpoint.clientAddress,
+                             dashboard: state.endpoint.dashboardPort == 0 ? "(not started)" : state.endpoint.dashboard,
+                             node: state.scheduler?.node, running: schedulerRunning,
+                             tunnel: dashboardTunnel(state)),
             workers: .init(desired: desired, registered: workers.count, list: workers),
+            nodes: state.nodes.map {
+                .init(id: $0.id, role: $0.role.rawValue, phase: $0.phase.rawValue, instanceId: $0.instanceId,
+                      instanceType: $0.instanceType, publicAddress: $0.publicAddress, privateAddress: $0.privateAddress)
+            },
             services: state.services.map {
                 .init(name: $0.name, role: $0.role.rawValue, node: $0.node, pid: $0.pid, running: running.contains($0.name))
             },
             environment: state.environmentPath, source: state.spec.sourcePath)
+    }
+
+    /// The `ssh -L` command that brings a remote scheduler's dashboard to this machine.
+    func dashboardTunnel(_ state: ClusterState) -> String? {
+        let port = state.endpoint.dashboardPort
+        let forward = "ssh -N -L \(port):127.0.0.1:\(port)"
+        switch state.spec.provider {
+        case .local:
+            return nil
+        case .ssh(let ssh):
+            guard let host = state.scheduler?.node else { return nil }
+            let options = (ssh.access.port == 22 ? "" : " -p \(ssh.access.port)") + (ssh.access.key.map { " -i \(ShellQuote.quote($0))" } ?? "")
+            return "\(forward)\(options) \(ssh.access.user)@\(host)"
+        case .ec2(let ec2):
+            guard let address = state.node("scheduler")?.sshAddress else { return nil }
+            let directory = homes.clusterDirectory(state.name)
+            let key = ec2.key ?? directory.appendingPathComponent("ssh_ed25519").path
+            let knownHosts = directory.appendingPathComponent("known_hosts").path
+            return "\(forward) -i \(ShellQuote.quote(key)) -o UserKnownHostsFile=\(ShellQuote.quote(knownHosts)) "
+                + "\(ec2.sshUser)@\(address)"
+        }
     }
 
     /// Every cluster in the state home, with its status.
@@ -209,7 +310,7 @@ public final class ClusterController {
     /// each line prefixed by its service; with `follow`, keeps printing until interrupted.
     public func logs(_ reference: ClusterReference, role: ServiceRole?, node: String?, tail: Int, follow: Bool,
                      output: @escaping (String) -> Void) throws {
-        let name = try reference.resolveName()
+        let name = try resolve(reference)
         let state = try existingState(name)
         let services = state.services.filter { service in
             (role == nil || service.role == role) && (node == nil || service.node == node || service.name == node)

@@ -7,6 +7,27 @@ public struct ClusterStatus: Codable, Sendable {
         public var node: String?
         /// The scheduler process runs.
         public var running: Bool
+        /// For a remote scheduler: the command that forwards its loopback-only dashboard here.
+        public var tunnel: String?
+    }
+
+    /// One machine of the cluster.
+    public struct Node: Codable, Sendable {
+        public var id: String
+        public var role: String
+        public var phase: String
+        public var instanceId: String?
+        public var instanceType: String?
+        public var publicAddress: String?
+        public var privateAddress: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, role, phase
+            case instanceId = "instance_id"
+            case instanceType = "instance_type"
+            case publicAddress = "public_address"
+            case privateAddress = "private_address"
+        }
     }
 
     public struct Worker: Codable, Sendable {
@@ -48,6 +69,8 @@ public struct ClusterStatus: Codable, Sendable {
     public var phase: String
     public var scheduler: Scheduler
     public var workers: Workers
+    /// The nodes clusterctl recorded (every launched instance, for ec2).
+    public var nodes: [Node]
     public var services: [Service]
     public var environment: String?
     public var source: String?

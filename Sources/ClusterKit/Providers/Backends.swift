@@ -1,18 +1,49 @@
+import AWSKit
+import Foundation
+
 /// Makes the backend that serves a spec's provider.
 public enum Backends {
     /// The backend for `spec`, continuing from `state` if the cluster exists.
-    public static func make(for spec: ClusterSpec, homes: Homes, state: ClusterState?) throws -> ClusterBackend {
+    public static func make(for spec: ClusterSpec, homes: Homes, state: ClusterState?,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClusterBackend {
         switch spec.provider {
         case .local:
             return LocalBackend(spec: spec, homes: homes, environmentPath: state?.environmentPath)
         case .ssh(let ssh):
-            let directory = try StateStore(homes: homes).directory(for: spec.name)
-            let knownHosts = directory.appendingPathComponent("known_hosts").path
-            return SSHBackend(spec: spec, ssh: ssh, facts: state?.nodeFacts ?? [:]) { host in
-                let runner = SSHRunner(host: host, spec: ssh, clusterKnownHosts: knownHosts)
+            let knownHosts = try StateStore(homes: homes).directory(for: spec.name).appendingPathComponent("known_hosts").path
+            let nodes = FixedNodes(scheduler: ssh.scheduler, workers: ssh.workers, listenAddresses: ssh.listenAddresses)
+            return SSHBackend(spec: spec, access: ssh.access, installDir: ssh.installDir, nodeProvider: nodes,
+                              facts: state?.nodeFacts ?? [:]) { _, address in
+                let runner = SSHRunner(host: address, access: ssh.access, clusterKnownHosts: knownHosts)
                 try runner.connect()
                 return runner
             }
+        case .ec2(let ec2):
+            return try makeEC2(spec: spec, ec2: ec2, homes: homes, state: state, environment: environment)
         }
+    }
+
+    private static func makeEC2(spec: ClusterSpec, ec2: EC2ProviderSpec, homes: Homes, state: ClusterState?,
+                                environment: [String: String]) throws -> ClusterBackend {
+        guard spec.scheduler.port != 0 else {
+            throw ClusterError.usage("scheduler.port must be a fixed port for the ec2 provider (its security group opens it); "
+                                     + "write for example port: 8786")
+        }
+        let directory = try StateStore(homes: homes).directory(for: spec.name)
+        let knownHosts = directory.appendingPathComponent("known_hosts").path
+        let keyPath = ec2.key ?? directory.appendingPathComponent("ssh_ed25519").path
+        let client = try EC2Connection.client(for: ec2, environment: environment)
+        let nodes = EC2Nodes(cluster: spec.name, spec: ec2, schedulerPort: spec.scheduler.port, client: client,
+                             knownHostsPath: knownHosts, keyPath: keyPath, generatesKey: ec2.key == nil,
+                             callerCIDR: { try EC2Connection.callerCIDR(environment: environment) })
+        let access = SSHAccess(user: ec2.sshUser, key: keyPath, hostKeyPolicy: .acceptNew, readsUserKnownHosts: false)
+        let backend = SSHBackend(spec: spec, access: access, installDir: ec2.installDir, nodeProvider: nodes,
+                                 facts: state?.nodeFacts ?? [:], schedulerBindsEverywhere: true) { id, address in
+            try EC2Connection.connectWhenReady(node: state?.node(id) ?? NodeRecord(id: id, role: .worker, phase: .running),
+                                               address: address, access: access, knownHosts: knownHosts,
+                                               timeout: ec2.sshTimeout, nodes: nodes)
+        }
+        backend.use(state?.nodes ?? [])
+        return backend
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 /// The `local` provider: every service is a detached process on this machine, logging to
 /// `<home>/<name>/logs/`, running from a shared environment under the cache home.
 public final class LocalBackend: ClusterBackend {
-    public let schedulerNode = "localhost"
-    public let supervisorKind = "detached"
+    public let nodeProvider: NodeProvider = FixedNodes.localMachine()
+    public let supervisorKind = SupervisorKind.detached
     public private(set) var environmentPath: String?
 
     private let homes: Homes
@@ -29,6 +29,11 @@ public final class LocalBackend: ClusterBackend {
                        runtimeDirectory: directory.appendingPathComponent("run").path,
                        logDirectory: directory.appendingPathComponent("logs").path)
     }
+
+    /// This machine is always there.
+    public func use(_ nodes: [NodeRecord]) {}
+
+    public func reach(_ id: String) {}
 
     public func place(adding count: Int, beside existing: [ServiceRecord], spec: ClusterSpec) throws -> [(service: String, node: String, count: Int)] {
         let used = Set(existing.map(\.name))

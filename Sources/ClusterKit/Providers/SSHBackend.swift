@@ -1,30 +1,42 @@
 import Foundation
 
-/// The `ssh` provider: a scheduler host and a pool of worker hosts reached over SSH. Each host
-/// gets its environment under `install_dir`, and its services as systemd units or under the
-/// detached supervisor. The scheduler's HTTP server stays on its host's loopback and is read
-/// through an SSH tunnel.
+/// Nodes reached over SSH: the `ssh` provider's host pool and the `ec2` provider's instances.
+/// Each node gets its environment under `install_dir`, and its services as systemd units or
+/// under the detached supervisor. The scheduler's HTTP server stays on its node's loopback and
+/// is read through an SSH tunnel. Which nodes exist is the `NodeProvider`'s business.
 public final class SSHBackend: ClusterBackend {
+    public let nodeProvider: NodeProvider
     private let cluster: String
-    private let ssh: SSHProviderSpec
+    private let access: SSHAccess
+    private let installDir: String?
     private let python: String
-    private let connect: (String) throws -> CommandRunner
+    /// True when the scheduler listens on every interface and clients use the node's public
+    /// address (ec2, where that address is not on any interface of the instance).
+    private let schedulerBindsEverywhere: Bool
+    private let connect: (_ node: String, _ address: String) throws -> CommandRunner
     private let lock = NSLock()
+    private var addresses: [String: (ssh: String, listen: String)] = [:]
     private var nodes: [String: SSHNode] = [:]
     private var connecting: [String: NSLock] = [:]
     private var tunnels: [Int: PortForward] = [:]
 
     private var facts: [String: NodeFacts]
 
-    /// A backend for `spec`; `connect` opens a runner to a host (an `SSHRunner` in production);
-    /// `facts` are what hosts already told an earlier command.
-    public init(spec: ClusterSpec, ssh: SSHProviderSpec, facts: [String: NodeFacts],
-                connect: @escaping (String) throws -> CommandRunner) {
+    /// A backend for `spec` on the nodes of `nodeProvider` (those of a fixed pool are known at
+    /// once; launched ones once `use(_:)` hands them over); `connect` opens a runner to a node's
+    /// address (an `SSHRunner` in production); `facts` are what nodes already told an earlier command.
+    public init(spec: ClusterSpec, access: SSHAccess, installDir: String?, nodeProvider: NodeProvider,
+                facts: [String: NodeFacts], schedulerBindsEverywhere: Bool = false,
+                connect: @escaping (_ node: String, _ address: String) throws -> CommandRunner) {
         cluster = spec.name
-        self.ssh = ssh
+        self.access = access
+        self.installDir = installDir
+        self.nodeProvider = nodeProvider
         python = spec.environment.python
         self.facts = facts
+        self.schedulerBindsEverywhere = schedulerBindsEverywhere
         self.connect = connect
+        if !nodeProvider.makesNodes, let pool = try? nodeProvider.list() { use(pool) }
     }
 
     public var nodeFacts: [String: NodeFacts] { lock.withLock { facts } }
@@ -33,65 +45,85 @@ public final class SSHBackend: ClusterBackend {
         tunnels.values.forEach { $0.close() }
     }
 
-    public var schedulerNode: String { ssh.scheduler }
-
-    public var supervisorKind: String {
-        lock.withLock { nodes[ssh.scheduler]?.keeper.kind } ?? "detached"
+    public var supervisorKind: SupervisorKind {
+        lock.withLock { nodes[schedulerNode]?.keeper.kind } ?? .detached
     }
 
     public var environmentPath: String? {
-        lock.withLock { nodes[ssh.scheduler]?.environmentDirectory }
+        lock.withLock { nodes[schedulerNode]?.environmentDirectory }
     }
 
-    /// The node `host`, connecting and probing it on first use (once, however many threads ask).
-    func node(_ host: String) throws -> SSHNode {
-        let hostLock = lock.withLock { () -> NSLock in
-            if let existing = connecting[host] { return existing }
+    public func use(_ records: [NodeRecord]) {
+        lock.withLock {
+            for record in records {
+                guard let address = record.sshAddress else { continue }
+                addresses[record.id] = (address, record.privateAddress ?? address)
+            }
+        }
+    }
+
+    /// The SSH and listen addresses of node `id`.
+    private func address(of id: String) throws -> (ssh: String, listen: String) {
+        guard let address = lock.withLock({ addresses[id] }) else {
+            throw ClusterError("\(id): no address is known for this node yet; run `clusterctl up` to finish launching it")
+        }
+        return address
+    }
+
+    /// The node `id`, connecting and probing it on first use (once, however many threads ask).
+    func node(_ id: String) throws -> SSHNode {
+        let nodeLock = lock.withLock { () -> NSLock in
+            if let existing = connecting[id] { return existing }
             let made = NSLock()
-            connecting[host] = made
+            connecting[id] = made
             return made
         }
-        return try hostLock.withLock {
-            if let known = lock.withLock({ nodes[host] }) { return known }
-            let runner = try connect(host)
-            let known = lock.withLock { facts[host] }
-            let hostFacts = try known ?? SSHNode.probe(host: host, runner: runner)
-            let node = SSHNode(host: host, runner: runner, facts: hostFacts, cluster: cluster, spec: ssh, python: python)
+        return try nodeLock.withLock {
+            if let known = lock.withLock({ nodes[id] }) { return known }
+            let address = try address(of: id).ssh
+            let runner = try connect(id, address)
+            let known = lock.withLock { facts[id] }
+            let nodeFacts = try known ?? SSHNode.probe(host: address, runner: runner)
+            let node = SSHNode(host: address, runner: runner, facts: nodeFacts, cluster: cluster, user: access.user,
+                               installDir: installDir, python: python)
             lock.withLock {
-                facts[host] = hostFacts
-                nodes[host] = node
+                facts[id] = nodeFacts
+                nodes[id] = node
             }
             return node
         }
     }
 
-    /// Service name of the workers on `host`.
-    static func serviceName(cluster: String, host: String) -> String {
-        "\(cluster)-" + host.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "-" }
+    /// Service name of the workers on node `id`.
+    static func serviceName(cluster: String, node id: String) -> String {
+        "\(cluster)-" + id.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "-" }
     }
 
     public func place(adding count: Int, beside existing: [ServiceRecord], spec: ClusterSpec) throws -> [(service: String, node: String, count: Int)] {
-        let used = Set(existing.map(\.node))
-        let free = ssh.workers.filter { !used.contains($0) }
         let perNode = spec.workers.perNode
         let needed = (count + perNode - 1) / perNode
-        guard needed <= free.count else {
+        let ids: [String]
+        do {
+            ids = try nodeProvider.newWorkerNodeIds(count: needed, used: Set(existing.map(\.node)))
+        } catch let exhausted as FixedNodesExhausted {
             let total = existing.reduce(0) { $0 + $1.liveWorkerNames.count } + count
             throw ClusterError("\(total) workers at \(perNode) per node need \(existing.count + needed) worker hosts, "
-                               + "but the pool has \(ssh.workers.count); add hosts to provider.workers or raise workers.per_node",
+                               + "but the pool has \(exhausted.pool); add hosts to provider.workers or raise workers.per_node",
                                exitCode: 2)
         }
         var left = count
-        return free.prefix(needed).map { host in
+        return ids.map { id in
             let here = min(perNode, left)
             left -= here
-            return (Self.serviceName(cluster: cluster, host: host), host, here)
+            return (Self.serviceName(cluster: cluster, node: id), id, here)
         }
     }
 
     public func endpoint(for spec: ClusterSpec) throws -> SchedulerEndpoint {
-        let node = try node(ssh.scheduler)
-        let host = ssh.listenAddress(for: ssh.scheduler)
+        let node = try node(schedulerNode)
+        let addresses = try address(of: schedulerNode)
+        let host = addresses.listen
+        let bindHost = schedulerBindsEverywhere ? "0.0.0.0" : host
         // Both ports checked (or, for 0, picked) by binding them on the node, in one round trip.
         let code = """
         import socket, sys
@@ -104,7 +136,7 @@ public final class SSHBackend: ClusterBackend {
                 sys.exit(f"{key} {port} {host} {e.strerror}")
             print(s.getsockname()[1])
         """
-        let argv = [python, "-c", code, host, String(spec.scheduler.port), "port",
+        let argv = [python, "-c", code, bindHost, String(spec.scheduler.port), "port",
                     "127.0.0.1", String(spec.scheduler.dashboardPort), "dashboard_port"]
         let result = try node.runner.run(ShellQuote.join(argv), timeout: 30)
         let ports = result.stdout.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -117,14 +149,16 @@ public final class SSHBackend: ClusterBackend {
                                + "is not available (\(words[3])); stop what uses it or set scheduler.\(words[0]) to another port "
                                + "(0 picks a free one)")
         }
-        return SchedulerEndpoint(host: host, port: ports[0], dashboardPort: ports[1])
+        return SchedulerEndpoint(host: host, port: ports[0], dashboardPort: ports[1],
+                                 publicHost: schedulerBindsEverywhere ? addresses.ssh : nil,
+                                 bindHost: schedulerBindsEverywhere ? bindHost : nil)
     }
 
     public func schedulerAPI(_ endpoint: SchedulerEndpoint) throws -> SchedulerAPI {
         if let tunnel = lock.withLock({ tunnels[endpoint.dashboardPort] }) {
             return SchedulerAPI(port: tunnel.localPort)
         }
-        let tunnel = try node(ssh.scheduler).runner.forward(to: "127.0.0.1", port: endpoint.dashboardPort)
+        let tunnel = try node(schedulerNode).runner.forward(to: "127.0.0.1", port: endpoint.dashboardPort)
         lock.withLock { tunnels[endpoint.dashboardPort] = tunnel }
         return SchedulerAPI(port: tunnel.localPort)
     }
@@ -140,28 +174,32 @@ public final class SSHBackend: ClusterBackend {
         }
     }
 
-    public func prepareEnvironment(on host: String, spec: ClusterSpec, report: (String) -> Void) throws {
-        let node = try node(host)
+    public func reach(_ id: String) throws {
+        _ = try node(id)
+    }
+
+    public func prepareEnvironment(on id: String, spec: ClusterSpec, report: (String) -> Void) throws {
+        let node = try node(id)
         _ = try EnvironmentInstaller(runner: node.runner).prepare(
             spec.environment, directory: node.environmentDirectory, allowSystemInstall: true,
             then: try node.keeper.installCommand(), onStep: report)
     }
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
-        let node = try node(ssh.scheduler)
+        let node = try node(schedulerNode)
         let argv = DaskCommands(environment: node.environmentDirectory).scheduler(spec, endpoint: endpoint)
         let pid = try node.keeper.start("scheduler", role: .scheduler, argv: argv,
                                         environment: DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory))
-        return ServiceRecord(name: "scheduler", role: .scheduler, node: node.host, pid: pid)
+        return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid)
     }
 
-    public func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node host: String,
+    public func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node id: String,
                              count: Int) throws -> ServiceRecord {
-        let node = try node(host)
+        let node = try node(id)
         let argv = DaskCommands(environment: node.environmentDirectory)
-            .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: ssh.listenAddress(for: host))
+            .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: try address(of: id).listen)
         let pid = try node.keeper.start(service, role: .worker, argv: argv, environment: DaskCommands.workerEnvironment)
-        return ServiceRecord(name: service, role: .worker, node: host, pid: pid, workerCount: count)
+        return ServiceRecord(name: service, role: .worker, node: id, pid: pid, workerCount: count)
     }
 
     public func stop(_ service: ServiceRecord, cluster: String) throws {
@@ -173,14 +211,14 @@ public final class SSHBackend: ClusterBackend {
         return (node.runner, node.keeper.logCommand(service.name, role: service.role, tail: tail, follow: follow))
     }
 
-    public func runner(for host: String) throws -> CommandRunner { try node(host).runner }
+    public func runner(for id: String) throws -> CommandRunner { try node(id).runner }
 
-    public func purge(_ host: String) throws {
-        let node = try node(host)
+    public func purge(_ id: String) throws {
+        let node = try node(id)
         try node.keeper.purge()
         let result = try node.runner.run("rm -rf " + ShellQuote.quote(node.installDirectory), timeout: 120)
         guard result.exitCode == 0 else {
-            throw ClusterError("\(host): could not remove \(node.installDirectory)", details: result.tail())
+            throw ClusterError("\(id): could not remove \(node.installDirectory)", details: result.tail())
         }
     }
 }

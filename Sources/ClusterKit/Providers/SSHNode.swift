@@ -20,26 +20,27 @@ struct SSHNode {
         """
         let result = try runner.run(script, timeout: 30)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard result.exitCode == 0, lines.count >= 4 else {
+        guard result.exitCode == 0, lines.count >= 4, let privilege = Privilege(rawValue: lines[3]) else {
             throw ClusterError("\(host): could not inspect the host", details: result.tail())
         }
-        return NodeFacts(uid: lines[0], home: lines[1], systemd: lines[2] == "systemd", privilege: lines[3])
+        return NodeFacts(uid: lines[0], home: lines[1], systemd: lines[2] == "systemd", privilege: privilege)
     }
 
     /// The node as `facts` describe it: where things go, and the service keeper — systemd units
     /// when systemd is PID 1 and we are root or have passwordless sudo, else clusterctl's
     /// detached supervisor.
-    init(host: String, runner: CommandRunner, facts: NodeFacts, cluster: String, spec: SSHProviderSpec, python: String) {
+    init(host: String, runner: CommandRunner, facts: NodeFacts, cluster: String, user: String, installDir: String?,
+         python: String) {
         let isRoot = facts.uid == "0"
         let defaultDirectory = isRoot ? "/opt/clusterctl/\(cluster)" : "\(facts.home)/.local/share/clusterctl/\(cluster)"
-        var directory = (spec.installDir ?? defaultDirectory).replacingOccurrences(of: "{host}", with: host)
+        var directory = (installDir ?? defaultDirectory).replacingOccurrences(of: "{host}", with: host)
         if directory == "~" || directory.hasPrefix("~/") { directory = facts.home + directory.dropFirst() }
         self.host = host
         self.runner = runner
         installDirectory = directory
-        if facts.systemd && facts.privilege != "user" {
+        if facts.systemd && facts.privilege != .user {
             keeper = SystemdKeeper(runner: runner, cluster: cluster, runtimeDirectory: directory + "/run",
-                                   sudo: facts.privilege == "sudo", user: isRoot ? nil : spec.user)
+                                   sudo: facts.privilege == .sudo, user: isRoot ? nil : user)
         } else {
             keeper = DetachedKeeper(runner: runner, cluster: cluster, python: python,
                                     runtimeDirectory: directory + "/run", logDirectory: directory + "/logs")
@@ -55,6 +56,15 @@ public struct NodeFacts: Codable, Equatable, Sendable {
     public var home: String
     /// systemd runs as PID 1.
     public var systemd: Bool
-    /// `root`, `sudo` (passwordless) or `user`.
-    public var privilege: String
+    public var privilege: Privilege
+}
+
+/// What the login user may do on a host.
+public enum Privilege: String, Codable, Equatable, Sendable {
+    /// The login user is root.
+    case root
+    /// Passwordless sudo.
+    case sudo
+    /// Neither: services run under clusterctl's own supervisor as that user.
+    case user
 }

@@ -4,10 +4,14 @@ public struct Observation: Sendable, Equatable {
     public var schedulerRunning: Bool
     /// Names of worker services whose process (or unit) runs.
     public var runningServices: Set<String>
+    /// Ids of the launched nodes that still exist (pending or running); only read where the
+    /// provider makes nodes.
+    public var liveNodes: Set<String>
 
-    public init(schedulerRunning: Bool, runningServices: Set<String>) {
+    public init(schedulerRunning: Bool, runningServices: Set<String>, liveNodes: Set<String> = []) {
         self.schedulerRunning = schedulerRunning
         self.runningServices = runningServices
+        self.liveNodes = liveNodes
     }
 
     /// Nothing runs.

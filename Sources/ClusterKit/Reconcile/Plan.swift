@@ -1,5 +1,14 @@
 /// One step of a plan.
 public enum PlanAction: Sendable, Equatable {
+    /// Create or reuse what the nodes share (ec2: security group and rules, key pair); `lines`
+    /// say what.
+    case ensureClusterResources(lines: [String])
+    /// Launch new nodes of one role in one call (ec2).
+    case launchNodes(role: NodeRole, ids: [String], instanceType: String, image: String, hourlyCost: Double?)
+    /// Terminate nodes and wait until they are gone (ec2).
+    case terminateNodes(ids: [String])
+    /// Delete what the nodes shared, once they are gone (ec2).
+    case deleteClusterResources
     /// Create or reuse the Python environment on a node.
     case prepareEnvironment(node: String)
     case startScheduler(node: String)
@@ -21,7 +30,7 @@ public enum PlanAction: Sendable, Equatable {
         case .prepareEnvironment(let node), .startScheduler(let node), .stopScheduler(let node): return node
         case .startWorkers(_, let node, _), .retireWorkers(_, let node, _, _), .stopWorkers(_, let node),
              .forgetWorkers(_, let node): return node
-        case .waitForWorkers: return nil
+        case .waitForWorkers, .ensureClusterResources, .launchNodes, .terminateNodes, .deleteClusterResources: return nil
         }
     }
 
@@ -35,13 +44,19 @@ public enum PlanAction: Sendable, Equatable {
     }
 
     /// Steps with the same batch kind, one after another, may run at once.
-    var batchKind: String? {
+    var batchKind: BatchKind? {
         switch self {
-        case .prepareEnvironment: return "prepare"
-        case .startScheduler, .startWorkers: return "start"
-        case .stopWorkers: return "stop"
+        case .launchNodes: return .launch
+        case .prepareEnvironment: return .prepare
+        case .startScheduler, .startWorkers: return .start
+        case .stopWorkers: return .stop
         default: return nil
         }
+    }
+
+    /// Kinds of steps that run together.
+    enum BatchKind {
+        case launch, prepare, start, stop
     }
 
     /// True for the steps that change something.
@@ -53,6 +68,14 @@ public enum PlanAction: Sendable, Equatable {
     /// One line for a dry run or a progress log.
     public var summary: String {
         switch self {
+        case .ensureClusterResources(let lines):
+            return "create or reuse:" + lines.map { "\n      " + $0 }.joined()
+        case .launchNodes(let role, let ids, let type, let image, let cost):
+            let each = cost.map { String(format: "about $%.4f/h each", $0) } ?? "cost unknown"
+            return "launch \(ids.count) \(role.rawValue) instance\(ids.count == 1 ? "" : "s") (\(ids.joined(separator: ", "))): "
+                + "\(type), \(image), \(each)"
+        case .terminateNodes(let ids): return "terminate \(ids.joined(separator: ", ")) and wait until gone"
+        case .deleteClusterResources: return "delete the cluster's security group and key pair"
         case .prepareEnvironment(let node): return "prepare the Python environment on \(node)"
         case .startScheduler(let node): return "start the scheduler on \(node)"
         case .stopScheduler(let node): return "stop the scheduler on \(node)"
@@ -79,4 +102,19 @@ public struct Plan: Sendable, Equatable {
 
     /// The plan as lines, one step each.
     public var lines: [String] { actions.map { "  - " + $0.summary } }
+
+    /// True when applying the plan launches instances that cost money.
+    public var launches: Bool {
+        actions.contains { if case .launchNodes = $0 { return true } else { return false } }
+    }
+
+    /// Estimated cost per hour of the instances the plan launches; nil when a type's price is unknown.
+    public var launchedHourlyCost: Double? {
+        var total = 0.0
+        for case .launchNodes(_, let ids, _, _, let cost) in actions {
+            guard let cost else { return nil }
+            total += cost * Double(ids.count)
+        }
+        return total
+    }
 }

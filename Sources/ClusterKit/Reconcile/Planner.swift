@@ -7,22 +7,37 @@ public protocol WorkerPlacement {
 
 /// Pure planning: desired spec x recorded state x observation -> `Plan`.
 ///
-/// The one reconcile step behind `up`, `scale` and `down`.
+/// The one reconcile step behind `up`, `scale` and `down`. Nodes are part of the plan: where
+/// the provider makes them (ec2), missing nodes are launched before anything runs on them, and
+/// nodes left without services after a scale-down are terminated after their workers retired.
 public struct Planner {
     public let placement: WorkerPlacement
-    /// The node that runs (or will run) the scheduler.
-    public let schedulerNode: String
+    public let nodes: NodeProvider
 
-    public init(placement: WorkerPlacement, schedulerNode: String) {
+    public init(placement: WorkerPlacement, nodes: NodeProvider) {
         self.placement = placement
-        self.schedulerNode = schedulerNode
+        self.nodes = nodes
     }
+
+    /// The node that runs (or will run) the scheduler.
+    public var schedulerNode: String { nodes.schedulerNodeId }
 
     /// The steps that bring `state` (as `observed`) to `desired`.
     public func plan(desired: ClusterSpec, state: ClusterState?, observed: Observation) throws -> Plan {
         var actions: [PlanAction] = []
         var services = state?.workers ?? []
         var schedulerUp = state != nil && observed.schedulerRunning
+        var known = state?.nodes ?? []
+
+        // Launched nodes that are gone (terminated, stopped, lost) are terminated for good and
+        // forgotten; whatever ran there is replaced below.
+        if nodes.makesNodes {
+            let gone = known.filter { $0.instanceId != nil && !observed.liveNodes.contains($0.id) }
+            if !gone.isEmpty {
+                actions.append(.terminateNodes(ids: gone.map(\.id)))
+                known.removeAll { node in gone.contains { $0.id == node.id } }
+            }
+        }
 
         // A changed setting other than the worker count means new processes throughout; so
         // does a scheduler that has to start again (its workers would have lost it).
@@ -40,6 +55,11 @@ public struct Planner {
                 schedulerUp = false
             }
         }
+        // New instance settings (type, image, network) mean new nodes.
+        if nodes.makesNodes, let old = state?.spec, old.provider != desired.provider, !known.isEmpty {
+            actions.append(.terminateNodes(ids: known.map(\.id)))
+            known = []
+        }
         for service in services where !observed.runningServices.contains(service.name) {
             actions.append(.forgetWorkers(service: service.name, node: service.node))
         }
@@ -55,30 +75,70 @@ public struct Planner {
             }
         }
         if !starts.isEmpty {
-            let nodes = [schedulerNode] + starts.compactMap { action -> String? in
-                if case .startWorkers(_, let node, _) = action { return node }
-                return nil
+            var needed: [String] = []
+            for node in [schedulerNode] + starts.compactMap(Self.startedNode) where !needed.contains(node) {
+                needed.append(node)
             }
-            var seen = Set<String>()
-            for node in nodes where seen.insert(node).inserted {
-                actions.append(.prepareEnvironment(node: node))
+            if nodes.makesNodes {
+                actions += try launches(of: needed, known: known)
             }
+            actions += needed.map { PlanAction.prepareEnvironment(node: $0) }
         }
         actions += starts
+        var emptied: [String] = []
         if have > want {
-            actions += Self.retirements(removing: have - want, from: services)
+            let retirements = Self.retirements(removing: have - want, from: services)
+            actions += retirements
+            emptied = Self.emptiedNodes(by: retirements, services: services)
+        }
+        if nodes.makesNodes {
+            // Nodes nothing runs on or will run on (scaled down, or left by a failed start) cost
+            // money for nothing.
+            let used = Set(services.map(\.node) + [schedulerNode] + starts.compactMap(Self.startedNode))
+            emptied += known.map(\.id).filter { !used.contains($0) && !emptied.contains($0) }
+            if !emptied.isEmpty { actions.append(.terminateNodes(ids: emptied)) }
         }
         actions.append(.waitForWorkers(count: want))
         return Plan(actions)
     }
 
-    /// Stops every service of `state`: workers first, then the scheduler.
+    /// Stops every service of `state`: workers first, then the scheduler. Where the provider
+    /// made the nodes, terminating them stops everything at once, then their shared resources go.
     public func teardown(state: ClusterState) -> Plan {
+        if nodes.makesNodes {
+            var actions: [PlanAction] = []
+            if !state.nodes.isEmpty { actions.append(.terminateNodes(ids: state.nodes.map(\.id))) }
+            actions.append(.deleteClusterResources)
+            return Plan(actions)
+        }
         var actions = state.workers.map { PlanAction.stopWorkers(service: $0.name, node: $0.node) }
         if let scheduler = state.scheduler {
             actions.append(.stopScheduler(node: scheduler.node))
         }
         return Plan(actions)
+    }
+
+    /// Launch steps for the `needed` nodes that have no instance yet: shared resources first,
+    /// then one launch per role (a node left `requested` by an interrupted launch is launched
+    /// again with its own client token, which finds what that launch made).
+    private func launches(of needed: [String], known: [NodeRecord]) throws -> [PlanAction] {
+        let launched = Set(known.filter { $0.instanceId != nil }.map(\.id))
+        let missing = needed.filter { !launched.contains($0) }
+        guard !missing.isEmpty else { return [] }
+        var actions: [PlanAction] = [.ensureClusterResources(lines: try nodes.sharedResourceLines())]
+        for role in [NodeRole.scheduler, .worker] {
+            let ids = missing.filter { ($0 == schedulerNode) == (role == .scheduler) }
+            guard !ids.isEmpty else { continue }
+            let launch = try nodes.launchDescription(for: role)
+            actions.append(.launchNodes(role: role, ids: ids, instanceType: launch.instanceType, image: launch.image,
+                                        hourlyCost: launch.hourlyCost))
+        }
+        return actions
+    }
+
+    private static func startedNode(_ action: PlanAction) -> String? {
+        if case .startWorkers(_, let node, _) = action { return node }
+        return nil
     }
 
     /// Retires `count` workers, newest services first, whole services where possible.
@@ -95,6 +155,20 @@ public struct Planner {
         return actions
     }
 
+    /// Nodes whose every worker service `retirements` stop.
+    static func emptiedNodes(by retirements: [PlanAction], services: [ServiceRecord]) -> [String] {
+        let stopped = Set(retirements.compactMap { action -> String? in
+            if case .retireWorkers(let service, _, _, true) = action { return service }
+            return nil
+        })
+        var emptied: [String] = []
+        for service in services where stopped.contains(service.name) && !emptied.contains(service.node) {
+            let others = services.filter { $0.node == service.node && !stopped.contains($0.name) }
+            if others.isEmpty { emptied.append(service.node) }
+        }
+        return emptied
+    }
+
     /// True if `old` and `new` differ in anything but the worker count and the file's path.
     static func needsReplacement(_ old: ClusterSpec, _ new: ClusterSpec) -> Bool {
         var a = old
@@ -103,6 +177,8 @@ public struct Planner {
         b.workers.count = 0
         a.sourcePath = nil
         b.sourcePath = nil
+        a.stateURL = nil
+        b.stateURL = nil
         return a != b
     }
 }

@@ -12,13 +12,19 @@ public struct Reconciler {
     public let reporter: ProgressReporter
     /// Longest wait for workers to register.
     public let timeout: Double
+    /// Stop once every launched node has reached this phase (`up --until`); nil goes all the way.
+    public let until: NodePhase?
 
-    public init(backend: ClusterBackend, store: StateStore, reporter: ProgressReporter, timeout: Double) {
+    public init(backend: ClusterBackend, store: StateStore, reporter: ProgressReporter, timeout: Double,
+                until: NodePhase? = nil) {
         self.backend = backend
         self.store = store
         self.reporter = reporter
         self.timeout = timeout
+        self.until = until
     }
+
+    private var nodes: NodeProvider { backend.nodeProvider }
 
     /// Applies `plan` to `state` (created if nil) for `spec`; returns the new state.
     public func apply(_ plan: Plan, spec: ClusterSpec, state: ClusterState?) throws -> ClusterState {
@@ -26,6 +32,7 @@ public struct Reconciler {
         var state = state ?? ClusterState(spec: spec, endpoint: SchedulerEndpoint(host: "", port: 0, dashboardPort: 0),
                                           supervisor: backend.supervisorKind)
         state.spec = spec
+        backend.use(state.nodes)
         let started = Stopwatch()
         var failures: [(node: String, error: Error)] = []
         var failedNodes = Set<String>()
@@ -43,10 +50,17 @@ public struct Reconciler {
             }
             if case .waitForWorkers(let count)? = runnable.first {
                 try waitForWorkers(count - missingWorkers, state: state, started: started)
+                let changed = state.advance(state.services.map(\.node), to: .registered)
+                try tagPhases(changed)
+                try store.save(state)
                 continue
             }
             if runnable.isEmpty { continue }
+            if batch.first?.batchKind == .launch {
+                state = try recordLaunches(runnable, in: state)
+            }
             announce(runnable, state: state)
+            let phasesBefore = state.nodes
             // Workers start beside the scheduler (they retry until it answers), so its address
             // is settled before the starts: while the environments are prepared.
             let startsScheduler = plan.actions.contains(.startScheduler(node: backend.schedulerNode))
@@ -55,7 +69,7 @@ public struct Reconciler {
                 endpointSettled = true
             }
             var jobs = runnable.map { action in { try perform(action, spec: spec, state: state) } }
-            let settlesEndpoint = startsScheduler && !endpointSettled && batch.first?.batchKind == "prepare"
+            let settlesEndpoint = startsScheduler && !endpointSettled && batch.first?.batchKind == .prepare
             if settlesEndpoint {
                 jobs.append {
                     let endpoint = try backend.endpoint(for: spec)
@@ -90,11 +104,40 @@ public struct Reconciler {
             state.supervisor = backend.supervisorKind
             state.nodeFacts = backend.nodeFacts.isEmpty ? nil : backend.nodeFacts
             try store.save(state)
+            try tagPhases(state.nodes.filter { node in phasesBefore.first { $0.id == node.id }?.phase != node.phase })
+            if let until, batch.first?.batchKind == .launch, state.nodes.allSatisfy({ $0.phase >= until }) {
+                reporter.step("every node is \(until == .requested ? "launched" : until.rawValue); stopping there as asked "
+                              + "(`clusterctl up` carries on)")
+                return state
+            }
         }
         if !failures.isEmpty {
             throw Self.summary(of: failures, upNodes: Set(state.services.map(\.node)))
         }
         return state
+    }
+
+    /// Saves the records of the nodes about to be launched, each launch with its own client
+    /// token, before anything is sent: an interrupted `up` then finds what the launch made.
+    private func recordLaunches(_ launches: [PlanAction], in state: ClusterState) throws -> ClusterState {
+        var state = state
+        for case .launchNodes(let role, let ids, let type, _, _) in launches {
+            let token = ids.compactMap { state.node($0)?.clientToken }.first
+                ?? String("\(state.name.prefix(36))-\(ids[0])-\(UUID().uuidString.prefix(12).lowercased())")
+            for id in ids where state.node(id)?.instanceId == nil {
+                state.upsert(NodeRecord(id: id, role: role, phase: .requested, instanceType: type, clientToken: token))
+            }
+        }
+        try store.save(state)
+        return state
+    }
+
+    /// Tags the phases `changed` nodes reached, one call per phase.
+    private func tagPhases(_ changed: [NodeRecord]) throws {
+        guard nodes.makesNodes, !changed.isEmpty else { return }
+        for (phase, group) in Dictionary(grouping: changed, by: \.phase) {
+            try nodes.record(phase, of: group)
+        }
     }
 
     /// Groups consecutive steps that can run together: node-local steps of one kind, and the
@@ -114,6 +157,10 @@ public struct Reconciler {
     private func announce(_ actions: [PlanAction], state: ClusterState) {
         for action in actions {
             switch action {
+            case .ensureClusterResources: reporter.step("preparing the security group and key pair")
+            case .launchNodes(let role, let ids, let type, _, _):
+                reporter.step("launching \(ids.count) \(role.rawValue) instance\(ids.count == 1 ? "" : "s") (\(type)): \(ids.joined(separator: ", "))")
+            case .terminateNodes, .deleteClusterResources: break
             case .prepareEnvironment(let node): reporter.step("preparing the Python environment on \(node)")
             case .startScheduler(let node): reporter.step("starting the scheduler on \(node) (\(state.endpoint.address))")
             case .stopScheduler(let node): reporter.step("stopping the scheduler on \(node)")
@@ -132,15 +179,42 @@ public struct Reconciler {
     /// Does one step and returns how it changes the state (applied once the batch is done).
     private func perform(_ action: PlanAction, spec: ClusterSpec, state: ClusterState) throws -> (inout ClusterState) -> Void {
         switch action {
+        case .ensureClusterResources:
+            try nodes.ensureSharedResources { reporter.step($0) }
+            return { _ in }
+        case .launchNodes(_, let ids, _, _, _):
+            var records = try nodes.create(ids.compactMap(state.node))
+            if until != .requested {
+                records = try nodes.waitUntilRunning(records) { reporter.progress($0) }
+            }
+            backend.use(records)
+            return { state in records.forEach { state.upsert($0) } }
+        case .terminateNodes(let ids):
+            try nodes.terminate(ids.compactMap(state.node)) { reporter.step($0) }
+            return { state in
+                state.nodes.removeAll { ids.contains($0.id) }
+                state.services.removeAll { ids.contains($0.node) }
+                ids.forEach { state.nodeFacts?[$0] = nil }
+            }
+        case .deleteClusterResources:
+            try nodes.deleteSharedResources { reporter.step($0) }
+            return { _ in }
         case .prepareEnvironment(let node):
+            let known = try state.node(node) ?? nodes.list().first { $0.id == node }
+            try backend.reach(node)
             try backend.prepareEnvironment(on: node, spec: spec) { reporter.progress("environment on \(node): \($0)") }
             let path = backend.environmentPath
-            return { $0.environmentPath = path }
+            return { state in
+                state.environmentPath = path
+                if state.node(node) == nil, let known { state.upsert(known) }
+                state.advance([node], to: .environmentReady)
+            }
         case .startScheduler:
             let record = try backend.startScheduler(spec, endpoint: state.endpoint)
             return { state in
                 state.services.removeAll { $0.role == .scheduler }
                 state.services.insert(record, at: 0)
+                state.advance([record.node], to: .servicesActive)
             }
         case .stopScheduler:
             if let scheduler = state.scheduler { try backend.stop(scheduler, cluster: spec.name) }
@@ -150,6 +224,7 @@ public struct Reconciler {
             return { state in
                 state.services.removeAll { $0.name == service }
                 state.services.append(record)
+                state.advance([record.node], to: .servicesActive)
             }
         case .retireWorkers(let service, _, let names, let stopService):
             try retire(names, endpoint: state.endpoint)

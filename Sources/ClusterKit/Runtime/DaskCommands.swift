@@ -28,9 +28,9 @@ public struct DaskCommands: Sendable {
 
     private var dask: String { environment + "/bin/dask" }
 
-    /// `dask scheduler` listening on `endpoint.host`, its HTTP server on loopback.
+    /// `dask scheduler` listening on `endpoint.bindHost` or `endpoint.host`, its HTTP server on loopback.
     public func scheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) -> [String] {
-        var argv = [dask, "scheduler", "--host", endpoint.host, "--port", String(endpoint.port),
+        var argv = [dask, "scheduler", "--host", endpoint.bindHost ?? endpoint.host, "--port", String(endpoint.port),
                     "--dashboard-address", "127.0.0.1:\(endpoint.dashboardPort)"]
         if let idle = spec.scheduler.idleTimeout {
             argv += ["--idle-timeout", "\(idle)s"]

@@ -6,7 +6,7 @@ import Foundation
 /// so a reused pid is never mistaken for it. It does not restart services: Dask's nanny
 /// restarts a killed worker, and `clusterctl up` repairs the rest.
 public struct DetachedKeeper: ServiceKeeper {
-    public let kind = "detached"
+    public let kind = SupervisorKind.detached
     public let runner: CommandRunner
     public let cluster: String
     /// Any Python 3 on the node, to run the supervisor script.

@@ -4,8 +4,8 @@
 /// `DetachedKeeper` is clusterctl's own supervisor (the local provider, and nodes without
 /// systemd); `SystemdKeeper` installs systemd units. Both act only through a `CommandRunner`.
 public protocol ServiceKeeper {
-    /// `detached` or `systemd`, as `status` shows it.
-    var kind: String { get }
+    /// How it keeps services, as `status` shows it.
+    var kind: SupervisorKind { get }
     /// A shell command that places what the keeper needs on the node (directories, scripts);
     /// run once per node, in the same round trip as the environment bootstrap.
     func installCommand() throws -> String

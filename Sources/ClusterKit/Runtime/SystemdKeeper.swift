@@ -5,7 +5,7 @@ import Foundation
 /// `/etc/systemd/system`, enabled and started; logs go to journald. Used on nodes where
 /// systemd runs and the login user is root or has passwordless sudo.
 public struct SystemdKeeper: ServiceKeeper {
-    public let kind = "systemd"
+    public let kind = SupervisorKind.systemd
     public let runner: CommandRunner
     public let cluster: String
     /// Holds clusterctl's scheduler route module; the units' working directory.

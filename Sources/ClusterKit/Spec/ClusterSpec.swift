@@ -13,6 +13,9 @@ public struct ClusterSpec: Codable, Equatable, Sendable {
     public var workers: WorkersSpec
     public var environment: EnvironmentSpec
     public var security: SecuritySpec
+    /// Where the state is kept when not under the state home (`s3://bucket/prefix`; the
+    /// file's `provider.state`).
+    public var stateURL: String?
     /// Absolute path of the file this spec was loaded from, if any.
     public var sourcePath: String?
 
@@ -33,12 +36,14 @@ public struct ClusterSpec: Codable, Equatable, Sendable {
 public enum ProviderSpec: Codable, Equatable, Sendable {
     case local(LocalProviderSpec)
     case ssh(SSHProviderSpec)
+    case ec2(EC2ProviderSpec)
 
-    /// The provider's name as written in the file (`local`, `ssh`).
+    /// The provider's name as written in the file (`local`, `ssh`, `ec2`).
     public var kind: String {
         switch self {
         case .local: return "local"
         case .ssh: return "ssh"
+        case .ec2: return "ec2"
         }
     }
 }
@@ -60,15 +65,8 @@ public enum HostKeyPolicy: String, Codable, Equatable, Sendable, CaseIterable {
 
 /// Settings of the `ssh` provider: a pool of existing Linux hosts.
 public struct SSHProviderSpec: Codable, Equatable, Sendable {
-    /// Login user; default: the current user.
-    public var user: String
-    /// Private key file (absolute path after loading); nil means ssh-agent.
-    public var key: String?
-    /// SSH port used for every host.
-    public var port: Int = 22
-    /// Extra known_hosts file to read (the user's `~/.ssh/known_hosts` is always read).
-    public var knownHosts: String?
-    public var hostKeyPolicy: HostKeyPolicy = .strict
+    /// How clusterctl logs in to every host.
+    public var access: SSHAccess
     /// Host that runs the scheduler.
     public var scheduler: String
     /// Pool of hosts that may run workers.
@@ -78,22 +76,16 @@ public struct SSHProviderSpec: Codable, Equatable, Sendable {
     public var installDir: String?
     /// Address Dask listens on, per host, when it differs from the SSH address.
     public var listenAddresses: [String: String] = [:]
-    /// Seconds to wait for a TCP connection and SSH handshake.
-    public var connectTimeout: Double = 10
 
     public init(user: String, key: String? = nil, port: Int = 22, knownHosts: String? = nil,
                 hostKeyPolicy: HostKeyPolicy = .strict, scheduler: String, workers: [String],
                 installDir: String? = nil, listenAddresses: [String: String] = [:], connectTimeout: Double = 10) {
-        self.user = user
-        self.key = key
-        self.port = port
-        self.knownHosts = knownHosts
-        self.hostKeyPolicy = hostKeyPolicy
+        access = SSHAccess(user: user, key: key, port: port, knownHosts: knownHosts, hostKeyPolicy: hostKeyPolicy,
+                           connectTimeout: connectTimeout)
         self.scheduler = scheduler
         self.workers = workers
         self.installDir = installDir
         self.listenAddresses = listenAddresses
-        self.connectTimeout = connectTimeout
     }
 
     /// The address Dask should listen on for `host`.

@@ -18,7 +18,8 @@ struct ClusterSpecReader {
         }
         let name = readName(top)
         let provider = readProvider(top)
-        var spec = ClusterSpec(name: name ?? "", provider: provider ?? .local(LocalProviderSpec()))
+        var spec = ClusterSpec(name: name ?? "", provider: provider?.provider ?? .local(LocalProviderSpec()))
+        spec.stateURL = provider?.state
         if let node = top["scheduler"], let fields = section(node, "scheduler", top, SpecKeys.scheduler) {
             spec.scheduler = readScheduler(fields)
         }
@@ -59,7 +60,7 @@ struct ClusterSpecReader {
         return name
     }
 
-    private func readProvider(_ top: SchemaReader.Fields) -> ProviderSpec? {
+    private func readProvider(_ top: SchemaReader.Fields) -> (provider: ProviderSpec, state: String?)? {
         guard let node = top["provider"] else {
             if !top.isWritten("provider") {
                 reader.report(top.position, "missing key \"provider\"",

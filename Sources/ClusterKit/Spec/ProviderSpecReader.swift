@@ -13,33 +13,48 @@ struct ProviderSpecReader {
         "accept-any", "accept-all", "any", "never", "0",
     ]
 
-    func read(_ node: Node, at position: SourcePosition) -> ProviderSpec? {
+    /// The provider, and the `state` location any provider may name.
+    func read(_ node: Node, at position: SourcePosition) -> (provider: ProviderSpec, state: String?)? {
         guard let all = reader.fields(of: node, path: "provider", at: position, allowed: nil) else { return nil }
         guard let kind = readKind(all) else { return nil }
-        let allowed = kind == "ssh" ? SpecKeys.ssh : SpecKeys.local
+        let allowed = kind == "ssh" ? SpecKeys.ssh : kind == "ec2" ? SpecKeys.ec2 : SpecKeys.local
         for entry in all.entries where !allowed.contains(entry.key) {
             reader.reportUnknown(entry.key, at: entry.keyPosition, section: "provider (kind: \(kind))", allowed: allowed)
         }
         var fields = SchemaReader.Fields(path: "provider", position: position)
         for entry in all.entries where allowed.contains(entry.key) { fields.add(entry) }
-        return kind == "ssh" ? readSSH(fields).map(ProviderSpec.ssh) : .local(readLocal(fields))
+        let state = readState(fields)
+        let provider: ProviderSpec?
+        switch kind {
+        case "ssh": provider = readSSH(fields).map(ProviderSpec.ssh)
+        case "ec2": provider = readEC2(fields).map(ProviderSpec.ec2)
+        default: provider = .local(readLocal(fields))
+        }
+        return provider.map { ($0, state) }
     }
 
     private func readKind(_ fields: SchemaReader.Fields) -> String? {
         guard let node = fields["kind"] else {
             if !fields.isWritten("kind") {
                 reader.report(fields.position, "missing key \"provider.kind\"",
-                              hint: "add `kind: local` (this machine) or `kind: ssh` (existing hosts) under provider")
+                              hint: "add `kind: local` (this machine), `kind: ssh` (existing hosts) or `kind: ec2` (AWS instances) under provider")
             }
             return nil
         }
-        guard let kind = reader.string(node, "provider.kind", example: "kind: local") else { return nil }
-        if kind == "ec2" {
-            reader.report(SourcePosition(node.mark), "the ec2 provider is not available yet in this version",
-                          hint: "use kind: local (this machine) or kind: ssh (hosts you already have)")
+        guard reader.string(node, "provider.kind", example: "kind: local") != nil else { return nil }
+        return reader.choice(node, "provider.kind", among: SpecKeys.providerKinds)
+    }
+
+    /// `state: s3://bucket/prefix`.
+    private func readState(_ fields: SchemaReader.Fields) -> String? {
+        let example = "state: s3://my-bucket/clusterctl"
+        guard let node = fields["state"], let url = reader.string(node, fields.label("state"), example: example) else { return nil }
+        guard S3StateDocuments.parse(url) != nil else {
+            reader.report(SourcePosition(node.mark), "\(fields.label("state")) must be an S3 location s3://BUCKET/PREFIX, not \"\(url)\"",
+                          hint: "write for example \(example), or leave it out to keep the state under the state home")
             return nil
         }
-        return reader.choice(node, "provider.kind", among: SpecKeys.providerKinds)
+        return url
     }
 
     // MARK: local
@@ -61,16 +76,16 @@ struct ProviderSpecReader {
             if let problem = SpecValueRules.userProblem(user) {
                 reader.report(SourcePosition(node.mark), "\(fields.label("user")) \"\(user)\" \(problem)", hint: "write for example user: ubuntu")
             } else {
-                ssh.user = user
+                ssh.access.user = user
             }
         }
-        ssh.key = localPath(fields, "key", example: "key: ~/.ssh/id_ed25519")
-        ssh.knownHosts = localPath(fields, "known_hosts", example: "known_hosts: ~/.ssh/known_hosts")
+        ssh.access.key = localPath(fields, "key", example: "key: ~/.ssh/id_ed25519")
+        ssh.access.knownHosts = localPath(fields, "known_hosts", example: "known_hosts: ~/.ssh/known_hosts")
         if let node = fields["port"], let port = reader.integer(node, fields.label("port"), in: 1...65_535, example: "port: 22") {
-            ssh.port = port
+            ssh.access.port = port
         }
         if let node = fields["host_key_policy"], let policy = readHostKeyPolicy(node, fields.label("host_key_policy")) {
-            ssh.hostKeyPolicy = policy
+            ssh.access.hostKeyPolicy = policy
         }
         if let node = fields["install_dir"], let dir = reader.string(node, fields.label("install_dir"), example: "install_dir: /opt/clusterctl/{host}") {
             if let problem = SpecValueRules.installDirProblem(dir) {
@@ -86,7 +101,7 @@ struct ProviderSpecReader {
         }
         if let node = fields["connect_timeout"], let text = reader.string(node, fields.label("connect_timeout"), example: "connect_timeout: 10s") {
             if let seconds = Durations.parse(text), seconds > 0 {
-                ssh.connectTimeout = seconds
+                ssh.access.connectTimeout = seconds
             } else {
                 reader.report(SourcePosition(node.mark), "\(fields.label("connect_timeout")) must be a duration above zero such as 10s or 1m, not \"\(text)\"",
                               hint: "write for example connect_timeout: 10s")
@@ -177,7 +192,7 @@ struct ProviderSpecReader {
     // MARK: Shared value forms
 
     /// A host name or IP address under `key`, if written and valid.
-    private func host(_ fields: SchemaReader.Fields, _ key: String, example: String) -> String? {
+    func host(_ fields: SchemaReader.Fields, _ key: String, example: String) -> String? {
         guard let node = fields[key], let host = reader.string(node, fields.label(key), example: example) else { return nil }
         if let problem = SpecValueRules.hostProblem(host) {
             reader.report(SourcePosition(node.mark), "\(fields.label(key)) \"\(host)\" \(problem)", hint: "write for example \(example)")
@@ -187,7 +202,7 @@ struct ProviderSpecReader {
     }
 
     /// A local file path under `key`, made absolute (`~` expanded, relative to the cluster file).
-    private func localPath(_ fields: SchemaReader.Fields, _ key: String, example: String) -> String? {
+    func localPath(_ fields: SchemaReader.Fields, _ key: String, example: String) -> String? {
         guard let node = fields[key], let path = reader.string(node, fields.label(key), example: example) else { return nil }
         if let problem = SpecValueRules.localPathProblem(path) {
             reader.report(SourcePosition(node.mark), "\(fields.label(key)) \(problem)", hint: "write for example \(example)")

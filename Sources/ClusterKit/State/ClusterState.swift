@@ -9,22 +9,25 @@ public struct ClusterState: Codable, Equatable, Sendable {
     public var endpoint: SchedulerEndpoint
     /// Python environment on this machine (local provider).
     public var environmentPath: String?
-    /// How services are kept: `detached` (clusterctl's supervisor) or `systemd`.
-    public var supervisor: String
+    /// How services are kept on the scheduler's node.
+    public var supervisor: SupervisorKind
+    /// Every node in use or being made, the scheduler's first.
+    public var nodes: [NodeRecord]
     /// Every service started, the scheduler first.
     public var services: [ServiceRecord]
-    /// What each remote node told clusterctl about itself (ssh), by host.
+    /// What each remote node told clusterctl about itself, by node id.
     public var nodeFacts: [String: NodeFacts]?
     public var createdAt: Date
     public var updatedAt: Date
 
     public init(spec: ClusterSpec, endpoint: SchedulerEndpoint, environmentPath: String? = nil,
-                supervisor: String = "detached", services: [ServiceRecord] = [],
+                supervisor: SupervisorKind = .detached, nodes: [NodeRecord] = [], services: [ServiceRecord] = [],
                 createdAt: Date = Date(), updatedAt: Date = Date()) {
         self.spec = spec
         self.endpoint = endpoint
         self.environmentPath = environmentPath
         self.supervisor = supervisor
+        self.nodes = nodes
         self.services = services
         self.createdAt = createdAt
         self.updatedAt = updatedAt
@@ -37,24 +40,64 @@ public struct ClusterState: Codable, Equatable, Sendable {
 
     /// Worker services, in the order they were started.
     public var workers: [ServiceRecord] { services.filter { $0.role == .worker } }
+
+    /// The node called `id`, if recorded.
+    public func node(_ id: String) -> NodeRecord? { nodes.first { $0.id == id } }
+
+    /// Adds `node`, or replaces the record with its id.
+    public mutating func upsert(_ node: NodeRecord) {
+        if let index = nodes.firstIndex(where: { $0.id == node.id }) {
+            nodes[index] = node
+        } else {
+            nodes.append(node)
+        }
+    }
+
+    /// Raises the phase of the nodes `ids` to `phase` (never lowers it); returns the nodes changed.
+    @discardableResult
+    public mutating func advance(_ ids: [String], to phase: NodePhase) -> [NodeRecord] {
+        var changed: [NodeRecord] = []
+        for index in nodes.indices where ids.contains(nodes[index].id) && nodes[index].phase < phase {
+            nodes[index].phase = phase
+            changed.append(nodes[index])
+        }
+        return changed
+    }
+}
+
+/// How services are kept on a node.
+public enum SupervisorKind: String, Codable, Equatable, Sendable {
+    /// clusterctl's own detached supervisor.
+    case detached
+    /// systemd units.
+    case systemd
 }
 
 /// Addresses of the scheduler: its Dask port for clients and workers, its HTTP port for
 /// health, identity and retirement.
 public struct SchedulerEndpoint: Codable, Equatable, Sendable {
-    /// Address the scheduler listens on (and clients connect to).
+    /// Address workers connect to, and what the scheduler listens on unless `bindHost` says otherwise.
     public var host: String
     public var port: Int
     public var dashboardPort: Int
+    /// Address clients connect to when it differs from `host` (an ec2 scheduler's public address).
+    public var publicHost: String?
+    /// Address the scheduler listens on when it differs from `host` (`0.0.0.0` on ec2, whose
+    /// public address is not on any interface of the instance).
+    public var bindHost: String?
 
-    public init(host: String, port: Int, dashboardPort: Int) {
+    public init(host: String, port: Int, dashboardPort: Int, publicHost: String? = nil, bindHost: String? = nil) {
         self.host = host
         self.port = port
         self.dashboardPort = dashboardPort
+        self.publicHost = publicHost
+        self.bindHost = bindHost
     }
 
-    /// `tcp://host:port`, what `Client(...)` takes.
+    /// `tcp://host:port`, what workers connect to.
     public var address: String { "tcp://\(Self.bracketed(host)):\(port)" }
+    /// What `Client(...)` takes.
+    public var clientAddress: String { "tcp://\(Self.bracketed(publicHost ?? host)):\(port)" }
     /// The dashboard's URL on the scheduler node: its HTTP server listens on that node's
     /// loopback only (it has no authentication).
     public var dashboard: String { "http://127.0.0.1:\(dashboardPort)/status" }
@@ -72,7 +115,7 @@ public struct ServiceRecord: Codable, Equatable, Sendable {
     /// Unique within the cluster: `scheduler`, or the Dask worker name prefix, e.g. `dev-w0`.
     public var name: String
     public var role: ServiceRole
-    /// The node it runs on, as the user knows it (`localhost` or a host address).
+    /// The id of the node it runs on (`localhost`, an ssh host as the file names it, an ec2 node id).
     public var node: String
     /// Process id of the supervised process, for the detached supervisor.
     public var pid: Int32?

@@ -1,11 +1,35 @@
+import AWSKit
 import Foundation
 
-/// Cluster state on disk under the state home: `<name>/state.json` (0600) in a 0700 directory,
-/// written atomically, with `<name>/lock` guarding every command that changes it.
+/// Cluster state: `state.json` documents (under the state home, or in S3 with
+/// `state: s3://bucket/prefix`) and, always on this machine, each cluster's directory under
+/// the state home (0700) with its lock, known_hosts, keys and logs.
+///
+/// A store remembers the version of every document it read, so a write that would go over
+/// someone else's change fails with `StateConflict` instead (S3 conditional writes).
 public struct StateStore: Sendable {
     public let homes: Homes
+    public let documents: StateDocuments
+    private let versions = VersionBook()
 
-    public init(homes: Homes) { self.homes = homes }
+    /// State under the state home.
+    public init(homes: Homes) {
+        self.homes = homes
+        documents = LocalStateDocuments(homes: homes)
+    }
+
+    /// State documents at `url` (`s3://bucket/prefix`), reached with the AWS settings of
+    /// `environment`; cluster directories stay under the state home.
+    public init(homes: Homes, url: String, region: String? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.homes = homes
+        do {
+            let settings = try AWSSettings(environment: environment, clusterFileRegion: region)
+            documents = try S3StateDocuments(url: url, client: S3Client(configuration: try settings.configuration(for: .s3)))
+        } catch let error as AWSConfigurationError {
+            throw ClusterError("cannot reach the state at \(url): \(error); set AWS_REGION or check with `clusterctl aws check`")
+        }
+    }
 
     /// How long a command waits for another one working on the same cluster.
     public static let lockTimeout: Double = 600
@@ -31,7 +55,7 @@ public struct StateStore: Sendable {
         return dir
     }
 
-    /// Locks cluster `name` for the duration of one command.
+    /// Locks cluster `name` for the duration of one command (on this machine).
     public func lock(_ name: String, timeout: Double = StateStore.lockTimeout,
                      onWait: (Int32?) -> Void = { _ in }) throws -> FileLock {
         let dir = try directory(for: name)
@@ -40,36 +64,58 @@ public struct StateStore: Sendable {
 
     /// The state of cluster `name`, or nil if it has none.
     public func load(_ name: String) throws -> ClusterState? {
-        let file = homes.clusterDirectory(name).appendingPathComponent("state.json")
-        guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
+        guard let (data, version) = try documents.read(name) else {
+            versions.set(name, .absent)
+            return nil
+        }
+        versions.set(name, version.map(Version.known) ?? .absent)
         do {
             return try Self.decoder.decode(ClusterState.self, from: data)
         } catch {
-            throw ClusterError("the state file \(file.path) is unreadable (\(error)); move it aside to start over")
+            throw ClusterError("the state file \(documents.location)/\(name)/state.json is unreadable (\(error)); "
+                               + "move it aside to start over")
         }
     }
 
-    /// Writes `state` atomically.
+    /// Writes `state`, replacing the version this store read (or wrote) last.
     public func save(_ state: ClusterState) throws {
         var state = state
         state.updatedAt = Date()
-        let dir = try directory(for: state.name)
-        try AtomicFile.write(try Self.encoder.encode(state), to: dir.appendingPathComponent("state.json"))
+        _ = try directory(for: state.name)
+        let replacing: String?
+        switch versions.get(state.name) {
+        case .known(let version): replacing = version
+        case .absent, nil: replacing = nil
+        }
+        let written = try documents.write(try Self.encoder.encode(state), for: state.name, replacing: replacing)
+        versions.set(state.name, written.map(Version.known) ?? .absent)
     }
 
-    /// Removes the state of cluster `name` (its logs stay until the directory is removed).
+    /// Removes the state of cluster `name` (its directory stays until removed).
     public func delete(_ name: String) throws {
-        let file = homes.clusterDirectory(name).appendingPathComponent("state.json")
-        if FileManager.default.fileExists(atPath: file.path) {
-            try FileManager.default.removeItem(at: file)
-        }
+        try documents.remove(name)
+        versions.set(name, .absent)
     }
 
     /// Names of every cluster with state, sorted.
-    public func names() -> [String] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: homes.state.path)) ?? []
-        return entries.filter {
-            FileManager.default.fileExists(atPath: homes.clusterDirectory($0).appendingPathComponent("state.json").path)
-        }.sorted()
+    public func names() throws -> [String] {
+        try documents.names()
+    }
+
+    /// What a store knows of a document's version.
+    enum Version {
+        /// There was none when last looked, or versions are not tracked.
+        case absent
+        case known(String)
+    }
+
+    /// The versions a store read or wrote, by cluster.
+    final class VersionBook: @unchecked Sendable {
+        // Guarded by `lock`.
+        private var versions: [String: Version] = [:]
+        private let lock = NSLock()
+
+        func get(_ name: String) -> Version? { lock.withLock { versions[name] } }
+        func set(_ name: String, _ version: Version) { lock.withLock { versions[name] = version } }
     }
 }
