@@ -10,6 +10,9 @@ struct Down: ParsableCommand {
     @Flag(help: "Do not ask for confirmation.") var yes = false
     @Flag(help: "Also remove what clusterctl installed on the nodes (environments, units, logs) and forget the cluster.")
     var purge = false
+    @Option(help: ArgumentHelp("First copy every service's log into DIR (or s3://BUCKET/PREFIX), as <cluster>-<time>/<node>/<service>.log.",
+                               valueName: "DIR"))
+    var collectLogs: String?
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -26,7 +29,10 @@ struct Down: ParsableCommand {
                     return
                 }
             }
-            let stopped = try global.controller().down(reference, purge: purge)
+            let stopped = try global.controller().down(reference, purge: purge, collectLogs: collectLogs) { place in
+                TerminalReporter.shared.finishLine()
+                print("Logs collected in \(place).")
+            }
             TerminalReporter.shared.finishLine()
             print(stopped ? "Cluster \(name) is down." : "Cluster \(name) was already down; nothing to do.")
             if purge { print("Removed what clusterctl installed for \(name).") }

@@ -137,8 +137,11 @@ public final class ClusterController {
     ///
     /// Where the provider makes nodes (ec2), everything is found by its tags too, so a cluster
     /// file brings down what its cluster left in the cloud even without local state.
+    /// With `collectLogs` (a directory or `s3://bucket/prefix`), every service's log is copied
+    /// there first; `onLogsCollected` is told where.
     @discardableResult
-    public func down(_ reference: ClusterReference, purge: Bool = false) throws -> Bool {
+    public func down(_ reference: ClusterReference, purge: Bool = false, collectLogs: String? = nil,
+                     onLogsCollected: (String) -> Void = { _ in }) throws -> Bool {
         let name = try resolve(reference)
         _ = try stateForDown(reference, name: name)
         let lock = try store.lock(name)
@@ -152,6 +155,9 @@ public final class ClusterController {
                 if state.node(found.id) != nil { record.id += "@" + (found.instanceId ?? "") }
                 state.nodes.append(record)
             }
+        }
+        if let collectLogs, !state.services.isEmpty {
+            onLogsCollected(try LogCollector(backend: backend).collect(state, to: collectLogs) { reporter.step($0) })
         }
         let makesNodes = backend.nodeProvider.makesNodes
         let wasRunning = !state.services.isEmpty || (makesNodes && !state.nodes.isEmpty)
