@@ -38,9 +38,8 @@ public enum Backends {
                              callerCIDR: { try EC2Connection.callerCIDR(environment: environment) })
         let access = SSHAccess(user: ec2.sshUser, key: keyPath, hostKeyPolicy: .acceptNew, readsUserKnownHosts: false)
         let backend = SSHBackend(spec: spec, access: access, installDir: ec2.installDir, nodeProvider: nodes,
-                                 facts: state?.nodeFacts ?? [:], schedulerBindsEverywhere: true) { id, address in
-            try EC2Connection.connectWhenReady(node: state?.node(id) ?? NodeRecord(id: id, role: .worker, phase: .running),
-                                               address: address, access: access, knownHosts: knownHosts,
+                                 facts: state?.nodeFacts ?? [:], schedulerBindsEverywhere: true) { node, address in
+            try EC2Connection.connectWhenReady(node: node, address: address, access: access, knownHosts: knownHosts,
                                                timeout: ec2.sshTimeout, nodes: nodes)
         }
         backend.use(state?.nodes ?? [])

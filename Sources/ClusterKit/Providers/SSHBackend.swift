@@ -13,8 +13,9 @@ public final class SSHBackend: ClusterBackend {
     /// True when the scheduler listens on every interface and clients use the node's public
     /// address (ec2, where that address is not on any interface of the instance).
     private let schedulerBindsEverywhere: Bool
-    private let connect: (_ node: String, _ address: String) throws -> CommandRunner
+    private let connect: (_ node: NodeRecord, _ address: String) throws -> CommandRunner
     private let lock = NSLock()
+    private var records: [String: NodeRecord] = [:]
     private var addresses: [String: (ssh: String, listen: String)] = [:]
     private var nodes: [String: SSHNode] = [:]
     private var connecting: [String: NSLock] = [:]
@@ -27,7 +28,7 @@ public final class SSHBackend: ClusterBackend {
     /// address (an `SSHRunner` in production); `facts` are what nodes already told an earlier command.
     public init(spec: ClusterSpec, access: SSHAccess, installDir: String?, nodeProvider: NodeProvider,
                 facts: [String: NodeFacts], schedulerBindsEverywhere: Bool = false,
-                connect: @escaping (_ node: String, _ address: String) throws -> CommandRunner) {
+                connect: @escaping (_ node: NodeRecord, _ address: String) throws -> CommandRunner) {
         cluster = spec.name
         self.access = access
         self.installDir = installDir
@@ -57,6 +58,7 @@ public final class SSHBackend: ClusterBackend {
         lock.withLock {
             for record in records {
                 guard let address = record.sshAddress else { continue }
+                self.records[record.id] = record
                 addresses[record.id] = (address, record.privateAddress ?? address)
             }
         }
@@ -81,7 +83,8 @@ public final class SSHBackend: ClusterBackend {
         return try nodeLock.withLock {
             if let known = lock.withLock({ nodes[id] }) { return known }
             let address = try address(of: id).ssh
-            let runner = try connect(id, address)
+            let record = lock.withLock { records[id] } ?? NodeRecord(id: id, role: .worker, phase: .running)
+            let runner = try connect(record, address)
             let known = lock.withLock { facts[id] }
             let nodeFacts = try known ?? SSHNode.probe(host: address, runner: runner)
             let node = SSHNode(host: address, runner: runner, facts: nodeFacts, cluster: cluster, user: access.user,
