@@ -19,7 +19,9 @@ enum EC2LaunchErrors {
                 + "(Service Quotas, EC2), or launch fewer or smaller instances"
         case "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "InvalidAMIID.Unavailable":
             advice = "the image \(image) does not exist in this region; set provider.ami to an image id of this region or an alias such as ubuntu-24.04"
-        case "InvalidInstanceType", "InvalidParameterValue" where error.message.contains("nstance type"):
+        case "InvalidInstanceType":
+            advice = "the instance type \(type) does not exist here; check provider.scheduler_instance_type and provider.worker_instance_type"
+        case "InvalidParameterValue" where error.message.contains("nstance type"):
             advice = "the instance type \(type) does not exist here; check provider.scheduler_instance_type and provider.worker_instance_type"
         case "UnauthorizedOperation", "AccessDenied", "AuthFailure":
             advice = "the credentials may not launch instances; grant ec2:RunInstances and ec2:CreateTags"

@@ -58,14 +58,29 @@ public final class EC2Nodes: NodeProvider {
         return (type, try image(), EC2InstancePrices.hourlyUSD(for: type))
     }
 
-    /// The AMI id, the alias resolved once.
+    /// The AMI id (an alias resolved), checked once with the instance types before anything
+    /// is created: a wrong image or type is reported with nothing made.
     private func image() throws -> String {
         if let resolvedImage = lock.withLock({ resolvedImage }) { return resolvedImage }
+        let region = client.service.configuration.region
         let id: String
         do {
             id = try client.imageId(for: spec.ami)
+            if spec.ami.hasPrefix("ami-"), try client.describeImages(ids: [id]).isEmpty {
+                throw ClusterError("the image \(id) (provider.ami) does not exist in \(region); set provider.ami to an "
+                                   + "image id of \(region), or an alias such as ubuntu-24.04")
+            }
         } catch let error as EC2ImageError {
-            throw ClusterError("\(error); set provider.ami to an image id available in \(client.service.configuration.region)", exitCode: 1)
+            throw ClusterError("\(error); set provider.ami to an image id available in \(region)")
+        } catch let error as AWSError where error.code.hasPrefix("InvalidAMIID") {
+            throw ClusterError("the image \(spec.ami) (provider.ami) does not exist in \(region) (\(error.code)); set "
+                               + "provider.ami to an image id of \(region), or an alias such as ubuntu-24.04")
+        }
+        let types = Array(Set([spec.schedulerInstanceType, spec.workerInstanceType])).sorted()
+        let missing = try client.missingInstanceTypes(types)
+        guard missing.isEmpty else {
+            throw ClusterError("instance type \(missing.joined(separator: ", ")) does not exist in \(region); check "
+                               + "provider.scheduler_instance_type and provider.worker_instance_type (for example t3.medium)")
         }
         lock.withLock { resolvedImage = id }
         return id
