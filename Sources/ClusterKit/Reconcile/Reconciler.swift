@@ -200,7 +200,8 @@ public struct Reconciler {
             try nodes.deleteSharedResources { reporter.step($0) }
             return { _ in }
         case .prepareEnvironment(let node):
-            let known = try state.node(node) ?? nodes.list().first { $0.id == node }
+            // A pool's node gets its record on first use; launched nodes have theirs already.
+            let known = try state.node(node) ?? (nodes.makesNodes ? nil : nodes.list().first { $0.id == node })
             try backend.reach(node)
             try backend.prepareEnvironment(on: node, spec: spec) { reporter.progress("environment on \(node): \($0)") }
             let path = backend.environmentPath
