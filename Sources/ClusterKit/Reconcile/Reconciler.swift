@@ -202,6 +202,7 @@ public struct Reconciler {
         case .prepareEnvironment(let node):
             // A pool's node gets its record on first use; launched nodes have theirs already.
             let known = try state.node(node) ?? (nodes.makesNodes ? nil : nodes.list().first { $0.id == node })
+            if nodes.makesNodes { reporter.progress("\(node): waiting for SSH") }
             try backend.reach(node)
             try backend.prepareEnvironment(on: node, spec: spec) { reporter.progress("environment on \(node): \($0)") }
             let path = backend.environmentPath
