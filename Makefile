@@ -34,6 +34,7 @@ install: release
 
 bench: deps build
 	bench/local-up
+	bench/ec2-api-calls
 
 clean:
 	rm -rf .build
