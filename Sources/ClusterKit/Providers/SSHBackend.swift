@@ -86,7 +86,7 @@ public final class SSHBackend: ClusterBackend {
             let record = lock.withLock { records[id] } ?? NodeRecord(id: id, role: .worker, phase: .running)
             let runner = try connect(record, address)
             let known = lock.withLock { facts[id] }
-            let nodeFacts = try known ?? SSHNode.probe(host: address, runner: runner)
+            let nodeFacts = try known ?? SSHNode.probe(host: id == address ? id : "\(id) (\(address))", runner: runner)
             let node = SSHNode(host: address, runner: runner, facts: nodeFacts, cluster: cluster, user: access.user,
                                installDir: installDir, python: python)
             lock.withLock {
