@@ -29,8 +29,20 @@ enum EC2Connection {
     /// (cloud-init installs it a little after sshd starts) or `timeout` passes. Then the error
     /// names the node, its instance and address, and shows the end of its console output; the
     /// instance is left for `clusterctl down`.
+    ///
+    /// A node that answered before (phase `environment-ready` or later) gets one attempt: a
+    /// `status` of a cluster whose instance is gone must not wait minutes.
     static func connectWhenReady(node: NodeRecord, address: String, access: SSHAccess, knownHosts: String,
                                  timeout: Double, nodes: EC2Nodes) throws -> CommandRunner {
+        if let key = access.key, !FileManager.default.fileExists(atPath: key) {
+            throw ClusterError("the cluster's SSH key \(key) is not on this machine (it is made where the cluster was "
+                               + "first brought up); copy it here (mode 0600), or give every machine the same key with provider.key")
+        }
+        guard node.phase < .environmentReady else {
+            let runner = SSHRunner(host: address, access: access, clusterKnownHosts: knownHosts)
+            try runner.connect()
+            return runner
+        }
         let deadline = Deadline(seconds: timeout)
         var lastError: Error?
         let runner = deadline.poll(every: 2) { () -> SSHRunner? in
