@@ -51,7 +51,7 @@ public struct Reconciler {
             if case .waitForWorkers(let count)? = runnable.first {
                 try waitForWorkers(count - missingWorkers, state: state, started: started)
                 let changed = state.advance(state.services.map(\.node), to: .registered)
-                try tagPhases(changed)
+                tagPhases(changed)
                 try store.save(state)
                 continue
             }
@@ -86,25 +86,23 @@ public struct Reconciler {
                     throw error
                 }
             }
+            // Every step that worked is recorded before any failure is reported.
+            for case .success(let change) in results.prefix(runnable.count) { change(&state) }
             for (action, result) in zip(runnable, results) {
-                switch result {
-                case .success(let change):
-                    change(&state)
-                case .failure(let error):
-                    guard let node = action.node, action.isNodeLocal, node != backend.schedulerNode else {
-                        state.supervisor = backend.supervisorKind
-                        try store.save(state)
-                        throw error
-                    }
-                    failures.append((node, error))
-                    failedNodes.insert(node)
-                    if case .startWorkers(_, _, let count) = action { missingWorkers += count }
+                guard case .failure(let error) = result else { continue }
+                guard let node = action.node, action.isNodeLocal, node != backend.schedulerNode else {
+                    state.supervisor = backend.supervisorKind
+                    try store.save(state)
+                    throw error
                 }
+                failures.append((node, error))
+                failedNodes.insert(node)
+                if case .startWorkers(_, _, let count) = action { missingWorkers += count }
             }
             state.supervisor = backend.supervisorKind
             state.nodeFacts = backend.nodeFacts.isEmpty ? nil : backend.nodeFacts
             try store.save(state)
-            try tagPhases(state.nodes.filter { node in phasesBefore.first { $0.id == node.id }?.phase != node.phase })
+            tagPhases(state.nodes.filter { node in phasesBefore.first { $0.id == node.id }?.phase != node.phase })
             if let until, batch.first?.batchKind == .launch, state.nodes.allSatisfy({ $0.phase >= until }) {
                 reporter.step("every node is \(until == .requested ? "launched" : until.rawValue); stopping there as asked "
                               + "(`clusterctl up` carries on)")
@@ -132,11 +130,16 @@ public struct Reconciler {
         return state
     }
 
-    /// Tags the phases `changed` nodes reached, one call per phase.
-    private func tagPhases(_ changed: [NodeRecord]) throws {
+    /// Tags the phases `changed` nodes reached, one call per phase. The state has them already,
+    /// so a tag that cannot be written is a warning, not a failure.
+    private func tagPhases(_ changed: [NodeRecord]) {
         guard nodes.makesNodes, !changed.isEmpty else { return }
         for (phase, group) in Dictionary(grouping: changed, by: \.phase) {
-            try nodes.record(phase, of: group)
+            do {
+                try nodes.record(phase, of: group)
+            } catch {
+                reporter.warning("could not tag \(group.map(\.id).joined(separator: ", ")) as \(phase.rawValue): \(error)")
+            }
         }
     }
 
