@@ -82,36 +82,11 @@ struct CallerAddressTests {
 /// logging each request as `METHOD PATH`. Stopped by its pid.
 final class CheckIPStandIn {
     let endpoint: String
-    private let logPath: String
-    private let process: Process
-    private let directory: TemporaryDirectory
+    private let server: FixtureProcess
 
     init() throws {
-        directory = try TemporaryDirectory()
-        let script = try directory.write("checkip.py", Self.script)
-        let portFile = directory.path + "/port"
-        logPath = directory.path + "/requests.log"
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, portFile, logPath]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-
-        let deadline = Date().addingTimeInterval(10)
-        var port: String?
-        while port == nil, Date() < deadline, process.isRunning {
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8))
-                .flatMap { $0.hasSuffix("\n") ? $0.trimmingCharacters(in: .whitespacesAndNewlines) : nil }
-            if port == nil { usleep(20_000) }
-        }
-        guard let port else {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            directory.remove()
-            throw StandInError.didNotStart
-        }
-        endpoint = "http://127.0.0.1:\(port)"
+        server = try FixtureProcess(loopbackHTTPServer: Self.handler, named: "checkip.py", readyWithin: 10)
+        endpoint = server.loopbackEndpoint
     }
 
     /// An environment that points `CallerAddress` at `path` here.
@@ -120,25 +95,12 @@ final class CheckIPStandIn {
     }
 
     /// The requests received so far, one `METHOD PATH` each.
-    var requests: [String] {
-        ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-    }
+    var requests: [String] { server.requests }
 
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        directory.remove()
-    }
+    func stop() { server.stop() }
 
-    enum StandInError: Error { case didNotStart }
-
-    private static let script = #"""
-        import http.server, os, signal, sys
-        # The test process may block signals in the spawning thread; let SIGTERM stop us.
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, signal.valid_signals())
-        port_file, log_path = sys.argv[1:3]
+    /// The server's Python `Handler`, run by ``FixtureProcess/init(loopbackHTTPServer:named:environment:readyWithin:)``.
+    private static let handler = #"""
         answers = {
             "/ipv4": (200, "203.0.113.7\n"),
             "/ipv6": (200, "2001:db8::7\n"),
@@ -158,11 +120,5 @@ final class CheckIPStandIn {
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
-
-        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        with open(port_file + ".tmp", "w") as f:
-            f.write(f"{server.server_address[1]}\n")
-        os.rename(port_file + ".tmp", port_file)
-        server.serve_forever()
         """#
 }

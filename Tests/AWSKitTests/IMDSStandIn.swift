@@ -11,63 +11,25 @@ final class IMDSStandIn {
     static let sessionToken = "IQoJb3JpZ2luX2VjEXAMPLE/imds+token=="
 
     let endpoint: String
-    let logPath: String
-    private let process: Process
-    private let directory: TemporaryDirectory
+    private let server: FixtureProcess
 
     init() throws {
-        directory = try TemporaryDirectory()
-        let script = try directory.write("imds.py", Self.script)
-        let portFile = directory.path + "/port"
-        logPath = directory.path + "/requests.log"
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, portFile, logPath]
-        process.environment = ProcessInfo.processInfo.environment.merging([
+        server = try FixtureProcess(loopbackHTTPServer: Self.handler, named: "imds.py", environment: [
             "IMDS_ROLE": Self.role, "IMDS_KEY_ID": Self.accessKeyId, "IMDS_SECRET": Self.secret,
             "IMDS_SESSION_TOKEN": Self.sessionToken,
-        ]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-
-        let deadline = Date().addingTimeInterval(10)
-        var port: String?
-        while port == nil, Date() < deadline, process.isRunning {
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8))
-                .flatMap { $0.hasSuffix("\n") ? $0.trimmingCharacters(in: .whitespacesAndNewlines) : nil }
-            if port == nil { usleep(20_000) }
-        }
-        guard let port else {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            directory.remove()
-            throw StandInError.didNotStart
-        }
-        endpoint = "http://127.0.0.1:\(port)"
+        ], readyWithin: 10)
+        endpoint = server.loopbackEndpoint
     }
 
     /// The requests the stand-in received, one `METHOD PATH token-ok|no-token` each.
-    var requests: [String] {
-        ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
-    }
+    var requests: [String] { server.requests }
 
     /// Stops the server (by its pid) and removes its files.
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        directory.remove()
-    }
+    func stop() { server.stop() }
 
-    enum StandInError: Error { case didNotStart }
-
-    private static let script = #"""
-        import http.server, json, os, secrets, signal, sys
-        # The test process may block signals in the spawning thread; let SIGTERM stop us.
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, signal.valid_signals())
-        port_file, log_path = sys.argv[1:3]
+    /// The server's Python `Handler`, run by ``FixtureProcess/init(loopbackHTTPServer:named:environment:readyWithin:)``.
+    private static let handler = #"""
+        import json, secrets
         role, key_id = os.environ["IMDS_ROLE"], os.environ["IMDS_KEY_ID"]
         secret, session_token = os.environ["IMDS_SECRET"], os.environ["IMDS_SESSION_TOKEN"]
         token = "tok-" + secrets.token_hex(8)
@@ -102,11 +64,5 @@ final class IMDSStandIn {
                 if self.path == "/latest/meta-data/iam/security-credentials/" + role:
                     return self.reply(200, creds)
                 self.reply(404)
-
-        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        with open(port_file + ".tmp", "w") as f:
-            f.write(f"{server.server_address[1]}\n")
-        os.rename(port_file + ".tmp", port_file)
-        server.serve_forever()
         """#
 }

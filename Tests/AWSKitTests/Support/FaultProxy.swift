@@ -17,7 +17,7 @@ final class FaultProxy {
 
     init(upstream: String) throws {
         fixture = try FixtureProcess(script: "fault_proxy.py", arguments: [upstream, "{state}", "{log}"])
-        endpoint = "http://127.0.0.1:\(fixture.stateText.trimmingCharacters(in: .whitespacesAndNewlines))"
+        endpoint = fixture.loopbackEndpoint
     }
 
     /// Answers the next `count` requests with `status` and error `code`, and resets the counters.

@@ -1,8 +1,9 @@
 import Foundation
 
-/// A python3 fixture script from `Tests/AWSKitTests/Fixtures`, run in a private temp
-/// directory with its output in `logPath`, ready once it writes its state file, and
-/// stopped by pid: SIGTERM, then SIGKILL when it has not exited within two seconds.
+/// A python3 script run in a private temp directory with its output in `logPath`, ready
+/// once it writes its state file, and stopped by pid: SIGTERM, then SIGKILL when it has not
+/// exited within two seconds. The script is either a fixture file from
+/// `Tests/AWSKitTests/Fixtures` or inline text (a small stand-in server kept beside its tests).
 final class FixtureProcess {
     struct StartFailure: Error, CustomStringConvertible {
         var description: String
@@ -17,11 +18,56 @@ final class FixtureProcess {
     let stateText: String
     private let process: Process
 
-    /// Starts `script` with `arguments`; `{state}` and `{log}` in them become the state
-    /// file and log paths. The environment is this process's without any `AWS_*`
-    /// variable, plus `environment`.
-    init(script: String, arguments: [String], environment: [String: String] = [:], readyWithin seconds: Double = 30) throws {
+    /// Starts the fixture file `script` with `arguments`; `{state}` and `{log}` in them become
+    /// the state file and request log paths. The environment is this process's without any
+    /// `AWS_*` variable, plus `environment`. Throws when the state file has not appeared
+    /// within `seconds` (or the script exited first).
+    convenience init(script: String, arguments: [String], environment: [String: String] = [:],
+                     readyWithin seconds: Double = 30) throws {
+        try self.init(directory: TemporaryDirectory(), scriptPath: Self.fixtures.appendingPathComponent(script).path,
+                      name: script, arguments: arguments, environment: environment, readyWithin: seconds)
+    }
+
+    /// Writes `source` to `name` in the private directory and starts it like
+    /// ``init(script:arguments:environment:readyWithin:)``: same `{state}` and `{log}`
+    /// placeholders, environment and readiness deadline.
+    convenience init(inlineScript source: String, named name: String, arguments: [String],
+                     environment: [String: String] = [:], readyWithin seconds: Double = 30) throws {
         let directory = try TemporaryDirectory()
+        try self.init(directory: directory, scriptPath: directory.write(name, source), name: name, arguments: arguments,
+                      environment: environment, readyWithin: seconds)
+    }
+
+    /// Starts an inline python3 HTTP server on 127.0.0.1 with a port the kernel picks, whose
+    /// state file is that port (see ``loopbackEndpoint``). `handler` is the script's middle:
+    /// it defines `Handler`, an `http.server.BaseHTTPRequestHandler`, and may use `log_path`
+    /// (the request log, read back by ``requests``) and the already imported modules
+    /// `http.server`, `os`, `signal` and `sys`. Signals are unblocked first, so ``stop()``
+    /// ends it with SIGTERM.
+    convenience init(loopbackHTTPServer handler: String, named name: String, environment: [String: String] = [:],
+                     readyWithin seconds: Double = 30) throws {
+        let script = #"""
+            import http.server, os, signal, sys
+            # The test process may block signals in the spawning thread; let SIGTERM stop us.
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, signal.valid_signals())
+            port_file, log_path = sys.argv[1:3]
+
+            """# + handler + #"""
+
+            server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+            with open(port_file + ".tmp", "w") as f:
+                f.write(f"{server.server_address[1]}\n")
+            os.rename(port_file + ".tmp", port_file)
+            server.serve_forever()
+
+            """#
+        try self.init(inlineScript: script, named: name, arguments: ["{state}", "{log}"], environment: environment,
+                      readyWithin: seconds)
+    }
+
+    /// Runs `scriptPath` with its state file, output and request log in `directory`.
+    private init(directory: TemporaryDirectory, scriptPath: String, name: String, arguments: [String],
+                 environment: [String: String], readyWithin seconds: Double) throws {
         self.directory = directory
         let statePath = directory.path + "/state"
         let logPath = directory.path + "/log"
@@ -33,7 +79,7 @@ final class FixtureProcess {
         let process = Process()
         self.process = process
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.fixtures.appendingPathComponent(script).path] + arguments.map {
+        process.arguments = ["python3", scriptPath] + arguments.map {
             $0.replacingOccurrences(of: "{state}", with: statePath).replacingOccurrences(of: "{log}", with: directory.path + "/requests")
         }
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
@@ -53,9 +99,14 @@ final class FixtureProcess {
             let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             Self.terminate(process)
             directory.remove()
-            throw StartFailure(description: "\(script) was not ready within \(seconds) s; its output:\n\(output)")
+            throw StartFailure(description: "\(name) was not ready within \(seconds) s; its output:\n\(output)")
         }
         stateText = state
+    }
+
+    /// `http://127.0.0.1:PORT`, for scripts whose state file holds just the port they listen on.
+    var loopbackEndpoint: String {
+        "http://127.0.0.1:\(stateText.trimmingCharacters(in: .whitespacesAndNewlines))"
     }
 
     /// What the script printed (its log).
