@@ -348,7 +348,9 @@ public final class ClusterController {
 
     private func existingState(_ name: String) throws -> ClusterState {
         guard let state = try store.load(name) else {
-            throw ClusterError("no cluster named \(name) in \(homes.state.path); `clusterctl list` shows the clusters there")
+            throw ClusterError("no cluster named \(name) in \(store.documents.location); `clusterctl list` shows the clusters "
+                               + "there (for an ec2 cluster, `clusterctl down FILE` also finds what it left by its tags, and "
+                               + "`clusterctl gc` lists what no state knows)")
         }
         return state
     }

@@ -78,7 +78,7 @@ public struct GarbageCollector {
     public func remove(_ orphans: [Orphan], report: (String) -> Void) throws {
         for orphan in orphans {
             let nodes = EC2Nodes(cluster: orphan.cluster, spec: EC2ProviderSpec(), schedulerPort: 0, client: client,
-                                 knownHostsPath: "/dev/null", keyPath: "", generatesKey: false,
+                                 knownHostsPath: nil, keyPath: "", generatesKey: false,
                                  callerCIDR: { throw ClusterError("not needed to remove a cluster") })
             try nodes.terminate(try nodes.list(), report: report)
             try nodes.deleteSharedResources(report: report)

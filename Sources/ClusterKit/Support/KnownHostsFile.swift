@@ -5,11 +5,13 @@ import Foundation
 struct KnownHostsFile {
     let path: String
 
-    /// Removes every plain entry naming one of `hosts` (as `host` or `[host]:port`).
+    /// Removes every plain entry naming one of `hosts` (as `host` or `[host]:port`); the file
+    /// is rewritten only when an entry goes.
     func remove(hosts: [String]) {
         guard !hosts.isEmpty, let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let names = Set(hosts)
-        let kept = text.split(separator: "\n", omittingEmptySubsequences: false).filter { line in
+        let kept = lines.filter { line in
             guard let field = line.split(separator: " ").first else { return true }
             return !field.split(separator: ",").contains { entry in
                 var name = Substring(entry)
@@ -19,6 +21,7 @@ struct KnownHostsFile {
                 return names.contains(String(name))
             }
         }
+        guard kept.count < lines.count else { return }
         try? AtomicFile.write(Data(kept.joined(separator: "\n").utf8), to: URL(fileURLWithPath: path))
     }
 }

@@ -14,8 +14,8 @@ public final class EC2Nodes: NodeProvider {
     let client: EC2Client
     let resources: EC2ClusterResources
     /// The cluster's known_hosts file: entries of terminated nodes are removed, since EC2 hands
-    /// their addresses to other machines later.
-    private let knownHostsPath: String
+    /// their addresses to other machines later. nil when there is none (`gc`).
+    private let knownHostsPath: String?
     private let lock = NSLock()
     private var resolvedImage: String?
 
@@ -23,7 +23,7 @@ public final class EC2Nodes: NodeProvider {
     ///   - knownHostsPath: the cluster's own known_hosts file.
     ///   - keyPath: the private key SSH uses (the file's `key`, or the cluster's generated key).
     ///   - callerCIDR: finds the caller's own address block when `allowed_cidrs` is not set.
-    public init(cluster: String, spec: EC2ProviderSpec, schedulerPort: Int, client: EC2Client, knownHostsPath: String,
+    public init(cluster: String, spec: EC2ProviderSpec, schedulerPort: Int, client: EC2Client, knownHostsPath: String?,
                 keyPath: String, generatesKey: Bool, callerCIDR: @escaping () throws -> String) {
         self.cluster = cluster
         self.spec = spec
@@ -190,7 +190,7 @@ public final class EC2Nodes: NodeProvider {
             // Already gone.
         }
         try client.waitUntilTerminated(ids, timeout: 600, pollInterval: 2)
-        KnownHostsFile(path: knownHostsPath).remove(hosts: nodes.flatMap { [$0.publicAddress, $0.privateAddress].compactMap { $0 } })
+        knownHostsPath.map(KnownHostsFile.init(path:))?.remove(hosts: nodes.flatMap { [$0.publicAddress, $0.privateAddress].compactMap { $0 } })
     }
 
     public func list() throws -> [NodeRecord] {
