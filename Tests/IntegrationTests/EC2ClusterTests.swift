@@ -280,14 +280,18 @@ struct EC2ClusterTests {
         #expect(collect.status == 0, "gc --yes:\n\(collect.all)")
         #expect(Self.instances(try Self.inventory(sandbox, "lost-one")).isEmpty)
 
-        // down after deleting the local state: everything tagged is found and removed.
+        // down after deleting the local state: everything tagged is found and removed, the
+        // security group once EC2 stops reporting it in use (as it does while instances shut down).
         try FileManager.default.removeItem(at: cluster.home)
+        try sandbox.fail("DeleteSecurityGroup", code: "DependencyViolation", message: "resource has a dependent object",
+                         status: 400, count: 2)
         let down = try Self.clusterctl(sandbox, cluster, ["down", file, "--yes"])
         #expect(down.status == 0, "down:\n\(down.all)")
         inventory = try Self.inventory(sandbox, cluster.name)
         #expect(Self.instances(inventory).isEmpty)
         #expect((inventory["groups"] as? [Any] ?? []).isEmpty)
         #expect((inventory["keys"] as? [Any] ?? []).isEmpty)
+        #expect(try sandbox.pendingFaults("DeleteSecurityGroup") == 0)
     }
 }
 
