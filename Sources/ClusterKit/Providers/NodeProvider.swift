@@ -70,7 +70,7 @@ public final class FixedNodes: NodeProvider {
         if sharesSchedulerHost { return Array(repeating: schedulerNodeId, count: count) }
         let free = workerHosts.filter { !used.contains($0) }
         guard count <= free.count else {
-            throw FixedNodesExhausted(needed: count, free: free.count, pool: workerHosts.count)
+            throw FixedNodesExhausted(pool: workerHosts.count)
         }
         return Array(free.prefix(count))
     }
@@ -96,9 +96,8 @@ public final class FixedNodes: NodeProvider {
     public func record(_ phase: NodePhase, of nodes: [NodeRecord]) {}
 }
 
-/// A fixed pool with fewer free hosts than a plan needs.
+/// A fixed pool with fewer free hosts than a plan needs; the caller says how many it needed.
 public struct FixedNodesExhausted: Error, Equatable {
-    public let needed: Int
-    public let free: Int
+    /// Hosts in the pool.
     public let pool: Int
 }
