@@ -1,17 +1,43 @@
-/// What a provider does for the reconcile step besides making nodes: act on nodes, reach the
-/// scheduler.
+/// What a provider does for the reconcile step, in three parts: where nodes come from
+/// (`nodeProvider`), what is done on a node (`NodeAccess`), and the Dask services
+/// (`ServiceControl`), plus where new workers go (`WorkerPlacement`).
 ///
 /// `LocalBackend` runs everything on this machine; `SSHBackend` runs it on nodes reached over
 /// SSH, whichever `NodeProvider` made them. The planner and reconciler are written once
 /// against this protocol.
-public protocol ClusterBackend: WorkerPlacement {
+public protocol ClusterBackend: WorkerPlacement, NodeAccess, ServiceControl {
     /// Where the nodes come from.
     var nodeProvider: NodeProvider { get }
-    /// How services are kept on the scheduler's node.
-    var supervisorKind: SupervisorKind { get }
+}
+
+extension ClusterBackend {
+    /// The node that runs the scheduler.
+    public var schedulerNode: String { nodeProvider.schedulerNodeId }
+}
+
+/// Acting on one node: reaching it, its Python environment, a shell for `exec`, clean-up.
+public protocol NodeAccess {
     /// Hands over nodes (with their addresses) that the backend may act on.
     func use(_ nodes: [NodeRecord])
+    /// Connects to node `id` (waiting for it where it was just launched) and learns about it.
+    func reach(_ id: String) throws
+    /// Creates or reuses the Python environment on node `id`.
+    func prepareEnvironment(on id: String, spec: ClusterSpec, report: (String) -> Void) throws
+    /// Where the environment lives on the scheduler node, for the connect snippet.
+    var environmentPath: String? { get }
+    /// What the nodes told this backend about themselves, to keep in the state.
+    var nodeFacts: [String: NodeFacts] { get }
+    /// A runner on node `id`, for `clusterctl exec`.
+    func runner(for id: String) throws -> CommandRunner
+    /// Removes what clusterctl installed on node `id` (after its services stopped).
+    func purge(_ id: String) throws
+}
 
+/// The Dask services: where the scheduler listens, starting and stopping services, which run,
+/// their logs, and the scheduler's HTTP API.
+public protocol ServiceControl {
+    /// How services are kept on the scheduler's node.
+    var supervisorKind: SupervisorKind { get }
     /// Where a scheduler about to start will listen: port 0 resolved to a free port, and a
     /// clear error if a port is taken.
     func endpoint(for spec: ClusterSpec) throws -> SchedulerEndpoint
@@ -19,31 +45,11 @@ public protocol ClusterBackend: WorkerPlacement {
     func schedulerAPI(_ endpoint: SchedulerEndpoint) throws -> SchedulerAPI
     /// Whether each recorded service runs.
     func running(_ services: [ServiceRecord], cluster: String) throws -> Set<String>
-
-    /// Connects to node `id` (waiting for it where it was just launched) and learns about it.
-    func reach(_ id: String) throws
-    /// Creates or reuses the Python environment on node `id`.
-    func prepareEnvironment(on id: String, spec: ClusterSpec, report: (String) -> Void) throws
     func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord
     func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node: String,
                       count: Int) throws -> ServiceRecord
     /// Stops a service and waits until it has exited; succeeds if it was not running.
     func stop(_ service: ServiceRecord, cluster: String) throws
-
     /// A runner on the service's node and the command that prints (or follows) its log.
     func logSource(for service: ServiceRecord, cluster: String, tail: Int, follow: Bool) throws -> (CommandRunner, String)
-    /// Where the environment lives on the scheduler node, for the connect snippet.
-    var environmentPath: String? { get }
-    /// What the nodes told this backend about themselves, to keep in the state.
-    var nodeFacts: [String: NodeFacts] { get }
-
-    /// A runner on node `id`, for `clusterctl exec`.
-    func runner(for id: String) throws -> CommandRunner
-    /// Removes what clusterctl installed on node `id` (after its services stopped).
-    func purge(_ id: String) throws
-}
-
-extension ClusterBackend {
-    /// The node that runs the scheduler.
-    public var schedulerNode: String { nodeProvider.schedulerNodeId }
 }
