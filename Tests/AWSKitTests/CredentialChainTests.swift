@@ -26,6 +26,18 @@ struct CredentialChainTests {
         #expect(credentials.source == .environment)
     }
 
+    @Test func sharedFilesSetToDevNullAreEmpty() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let chain = CredentialChain(environment: environment(directory, [
+            "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "AWS_ACCESS_KEY_ID": "AKIAENVEXAMPLE000001", "AWS_SECRET_ACCESS_KEY": Self.secret,
+        ]))
+        let credentials = try chain.credentials()
+        #expect(credentials.accessKeyId == "AKIAENVEXAMPLE000001")
+        #expect(credentials.source == .environment)
+    }
+
     @Test func partialEnvironmentIsAnError() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

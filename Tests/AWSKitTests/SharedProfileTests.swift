@@ -70,4 +70,40 @@ struct SharedProfileTests {
         #expect(unchosen.name == "default")
         try unchosen.requireExistsIfChosen()
     }
+
+    /// `AWS_CONFIG_FILE=/dev/null` is the usual way to ignore a file; the AWS tools read it as
+    /// empty. FileManager.contents(atPath:) answers nil for a device, which read as unreadable.
+    @Test func devNullIsAnEmptyFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write(".aws/credentials", "[default]\naws_access_key_id = AKID\n")
+        try directory.write(".aws/config", "[default]\nregion = eu-west-1\n")
+        let ignored = try SharedProfile(environment: ["HOME": directory.path, "AWS_CONFIG_FILE": "/dev/null",
+                                                      "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"])
+        #expect(ignored.configPath == "/dev/null")
+        #expect(ignored.credentialsPath == "/dev/null")
+        #expect(ignored.configSettings == nil)
+        #expect(ignored.credentialsSettings == nil)
+        #expect(!ignored.exists)
+        try ignored.requireExistsIfChosen()
+
+        let configOnly = try SharedProfile(environment: ["HOME": directory.path, "AWS_CONFIG_FILE": "/dev/null"])
+        #expect(configOnly.credentialsSettings == ["aws_access_key_id": "AKID"])
+        #expect(configOnly.configSettings == nil)
+
+        let chosen = try SharedProfile(environment: ["HOME": directory.path, "AWS_PROFILE": "dev",
+                                                     "AWS_CONFIG_FILE": "/dev/null",
+                                                     "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"])
+        #expect(throws: AWSConfigurationError.profileNotFound(profile: "dev", lookedIn: ["/dev/null", "/dev/null"])) {
+            try chosen.requireExistsIfChosen()
+        }
+    }
+
+    @Test func aDirectoryIsStillUnreadable() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(throws: AWSConfigurationError.unreadableFile(path: directory.path)) {
+            try SharedProfile(environment: ["HOME": directory.path, "AWS_CONFIG_FILE": directory.path])
+        }
+    }
 }

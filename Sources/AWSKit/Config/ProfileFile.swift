@@ -18,9 +18,20 @@ struct ProfileFile: Equatable {
     let profiles: [String: [String: String]]
 
     /// Reads and parses the file at `path`; nil when there is no such file.
+    ///
+    /// The file is read through a handle rather than `FileManager.contents(atPath:)`, which
+    /// answers nil for a character device: `AWS_CONFIG_FILE=/dev/null` is the usual way to
+    /// ignore a file, and the AWS tools read it as empty.
     static func load(path: String, kind: Kind) throws -> ProfileFile? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw AWSConfigurationError.unreadableFile(path: path)
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.readToEnd() ?? Data()
+        } catch {
             throw AWSConfigurationError.unreadableFile(path: path)
         }
         return try ProfileFile(text: String(decoding: data, as: UTF8.self), path: path, kind: kind)
