@@ -204,6 +204,53 @@ import Testing
         }
     }
 
+    @Test func aFileOverTheSizeLimitIsRefusedUnread() throws {
+        let directory = try SpecFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("huge.yaml")
+        // Valid YAML-lite that would load if it were read: the refusal comes from the size alone.
+        let text = SpecFixture.minimal + String(repeating: "# padding\n", count: Int(SpecLoader.maximumFileSize) / 10 + 1)
+        #expect(UInt64(text.utf8.count) > SpecLoader.maximumFileSize)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        #expect {
+            try SpecLoader.load(path: file.path)
+        } throws: { error in
+            guard let error = error as? SpecError, error.diagnostics.count == 1 else { return false }
+            return error.description == "\(file.path): is 1.0 MiB (\(text.utf8.count) bytes), more than the 1 MiB a cluster "
+                + "file may be; a cluster file is a few kilobytes; check that this is the file you meant"
+        }
+        // At the limit exactly, the file is read.
+        let atLimit = directory.appendingPathComponent("big.yaml")
+        let padded = SpecFixture.minimal + String(repeating: " ", count: Int(SpecLoader.maximumFileSize) - SpecFixture.minimal.utf8.count)
+        try padded.write(to: atLimit, atomically: true, encoding: .utf8)
+        #expect(try SpecLoader.load(path: atLimit.path).name == "dev")
+    }
+
+    @Test func onlyTheFirstFiftyProblemsAreShownThenACount() {
+        func error(unknownKeys count: Int) -> SpecError? {
+            let yaml = SpecFixture.minimal + (1...count).map { "unknown\($0): 1\n" }.joined()
+            do {
+                _ = try SpecLoader.load(text: yaml, file: "c.yaml")
+                return nil
+            } catch {
+                return error as? SpecError
+            }
+        }
+        let many = error(unknownKeys: 73)
+        #expect(many?.diagnostics.count == 73)
+        let lines = many?.description.split(separator: "\n").map(String.init) ?? []
+        #expect(lines.count == 51, "\(lines)")
+        #expect(lines.first?.hasPrefix("c.yaml:4:1: unknown key \"unknown1\"") == true, "\(lines)")
+        #expect(lines.dropLast().last?.hasPrefix("c.yaml:53:1: unknown key \"unknown50\"") == true, "\(lines)")
+        #expect(lines.last == "... and 23 more problems in c.yaml (only the first 50 are shown)")
+
+        let one = error(unknownKeys: 51)?.description.split(separator: "\n") ?? []
+        #expect(one.last == "... and 1 more problem in c.yaml (only the first 50 are shown)")
+        let fifty = error(unknownKeys: 50)?.description.split(separator: "\n") ?? []
+        #expect(fifty.count == 50)
+        #expect(fifty.allSatisfy { $0.hasPrefix("c.yaml:") })
+    }
+
     @Test func diagnosticRendersWithoutPosition() {
         let diagnostic = SpecDiagnostic(file: "x.yaml", line: nil, column: nil, problem: "no such file", hint: "check the path")
         #expect(diagnostic.description == "x.yaml: no such file; check the path")

@@ -37,9 +37,13 @@ public struct SpecDiagnostic: CustomStringConvertible, Equatable, Sendable {
 
 /// A cluster file that cannot be used: every problem found in it, in file order.
 ///
-/// `description` puts one `FILE:LINE:COLUMN: message` per line. The command line exits with
-/// status 2 on this error.
+/// `description` puts one `FILE:LINE:COLUMN: message` per line, the first `shownLimit` of them,
+/// then a line counting the rest. The command line exits with status 2 on this error.
 public struct SpecError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The most problems `description` lists; a badly broken file (a wrong file, a generated
+    /// one) would otherwise print thousands of lines.
+    public static let shownLimit = 50
+
     /// The problems, never empty, sorted by position.
     public let diagnostics: [SpecDiagnostic]
 
@@ -59,6 +63,12 @@ public struct SpecError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     public var description: String {
-        diagnostics.map(\.description).joined(separator: "\n")
+        var lines = diagnostics.prefix(Self.shownLimit).map(\.description)
+        let rest = diagnostics.count - lines.count
+        if rest > 0 {
+            lines.append("... and \(rest) more problem\(rest == 1 ? "" : "s") in \(diagnostics[0].file) "
+                         + "(only the first \(Self.shownLimit) are shown)")
+        }
+        return lines.joined(separator: "\n")
     }
 }

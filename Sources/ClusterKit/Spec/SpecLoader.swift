@@ -7,9 +7,19 @@ import Yams
 /// strict schema is then applied to those nodes. Every problem found is reported at once, as a
 /// `SpecError` whose lines read `FILE:LINE:COLUMN: message`.
 public enum SpecLoader {
+    /// The largest cluster file read: 1 MiB. Real files are a few kilobytes; a file of several
+    /// megabytes is the wrong file, and parsing and checking it would take many seconds.
+    public static let maximumFileSize: UInt64 = 1 << 20
+
+    /// `3.2 MiB (3355443 bytes)`.
+    static func describe(size: UInt64) -> String {
+        String(format: "%.1f MiB (%llu bytes)", Double(size) / 1_048_576, size)
+    }
+
     /// Loads the cluster file at `path` (relative paths are taken from the working directory).
     ///
-    /// - Throws: `SpecError` when the file is missing, unreadable, not YAML-lite or not a valid cluster.
+    /// - Throws: `SpecError` when the file is missing, larger than `maximumFileSize`, unreadable,
+    ///   not YAML-lite or not a valid cluster.
     public static func load(path: String) throws -> ClusterSpec {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -19,6 +29,12 @@ public enum SpecLoader {
         guard !isDirectory.boolValue else {
             throw SpecError(SpecDiagnostic(file: path, line: nil, column: nil, problem: "is a directory, not a cluster file",
                                            hint: "name a .yaml file, for example \(path)/local.yaml"))
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.uint64Value ?? 0
+        guard size <= maximumFileSize else {
+            throw SpecError(SpecDiagnostic(file: path, line: nil, column: nil,
+                                           problem: "is \(Self.describe(size: size)), more than the 1 MiB a cluster file may be",
+                                           hint: "a cluster file is a few kilobytes; check that this is the file you meant"))
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SpecError(SpecDiagnostic(file: path, line: nil, column: nil, problem: "cannot be read",
