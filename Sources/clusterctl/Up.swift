@@ -14,7 +14,7 @@ struct Up: ParsableCommand {
         abstract: "Create the cluster a file describes, or converge it to the file. Idempotent.")
 
     @Argument(help: "The cluster file.") var file: String
-    @Flag(help: "Do not ask before launching instances that cost money.") var yes = false
+    @Flag(help: "Do not ask before launching instances that cost money or undoing a `clusterctl scale`.") var yes = false
     @Flag(help: "Print the plan and change nothing.") var dryRun = false
     @Option(help: ArgumentHelp("Stop once every new instance is launched or running; a later `up` carries on.",
                                valueName: "launched|running"))

@@ -128,6 +128,43 @@ struct LocalClusterLifecycleTests {
         #expect(try cluster.clusterctl(["status", cluster.name]).status == 1)
     }
 
+    /// `scale` changes the stored spec, not the file: the next `up FILE` says it would undo the
+    /// scale and asks; with no terminal and no --yes it refuses and changes nothing.
+    @Test func upAsksBeforeUndoingAScale() throws {
+        let cluster = try LocalClusterHarness(prefix: "unscale")
+        defer { cluster.tearDown() }
+        let file = try cluster.writeClusterFile(workers: 1)
+        let up = try cluster.clusterctl(["up", file])
+        try #require(up.status == 0, "up failed:\n\(up.all)")
+        let scale = try cluster.clusterctl(["scale", cluster.name, "2"])
+        try #require(scale.status == 0, "scale 2 failed:\n\(scale.all)")
+        #expect(try cluster.registeredWorkers() == 2)
+
+        // The dry run says so.
+        let dry = try cluster.clusterctl(["up", file, "--dry-run"])
+        #expect(dry.status == 0, "dry run:\n\(dry.all)")
+        #expect(dry.stdout.contains("undo `clusterctl scale`"), "dry run:\n\(dry.all)")
+
+        // No terminal (stdin is /dev/null) and no --yes: refused, nothing changed.
+        let refused = try cluster.clusterctl(["up", file])
+        #expect(refused.status == 2, "up without --yes:\n\(refused.all)")
+        #expect(refused.stderr.contains("undo `clusterctl scale` (2 workers back to the 1 in \(file))"), "\(refused.all)")
+        #expect(refused.stderr.contains("nothing was changed"), "\(refused.all)")
+        #expect(refused.stderr.contains("--yes"), "\(refused.all)")
+        #expect(refused.stderr.contains("  ! undo `clusterctl scale`: go from the 2 workers"), "the plan says so:\n\(refused.all)")
+        let status = try cluster.status()
+        #expect((status["workers"] as? [String: Any])?["desired"] as? Int == 2)
+        #expect(try cluster.registeredWorkers() == 2)
+
+        // --yes answers: back to the file's count, and the next up is quiet again.
+        let confirmed = try cluster.clusterctl(["up", file, "--yes"])
+        #expect(confirmed.status == 0, "up --yes:\n\(confirmed.all)")
+        #expect(try cluster.registeredWorkers() == 1)
+        let again = try cluster.clusterctl(["up", file])
+        #expect(again.status == 0, "up after --yes:\n\(again.all)")
+        #expect(again.stdout.contains("nothing changed"), "up after --yes:\n\(again.all)")
+    }
+
     @Test func upRepairsADeadSchedulerAndWorkers() throws {
         let cluster = try LocalClusterHarness(prefix: "repair")
         defer { cluster.tearDown() }

@@ -70,7 +70,13 @@ public final class ClusterController {
                                + "first, or give this file another name", exitCode: 1)
         }
         if state?.services.isEmpty == true, state?.nodes.isEmpty == true { state = nil }
-        return try converge(to: spec, state: state, dryRun: dryRun, until: until, confirm: confirm)
+        // A count set by `scale` stays until the file is applied over it, which `up` asks about.
+        var undo: ScaleUndo?
+        if let state, let scaled = state.scaledWorkers, state.spec.workers.count == scaled, spec.workers.count != scaled {
+            undo = ScaleUndo(scaled: scaled, fileCount: spec.workers.count, file: path)
+        }
+        return try converge(to: spec, state: state, scaledWorkers: nil, undoing: undo, dryRun: dryRun, until: until,
+                            confirm: confirm)
     }
 
     // MARK: scale
@@ -88,21 +94,27 @@ public final class ClusterController {
         let state = try existingState(name)
         var spec = state.spec
         spec.workers.count = count
-        return try converge(to: spec, state: state, dryRun: dryRun, until: nil, confirm: confirm)
+        return try converge(to: spec, state: state, scaledWorkers: count, undoing: nil, dryRun: dryRun, until: nil,
+                            confirm: confirm)
     }
 
-    private func converge(to spec: ClusterSpec, state: ClusterState?, dryRun: Bool, until: NodePhase?,
-                          confirm: (Plan) throws -> Bool) throws -> UpResult {
+    /// Converges to `spec`, recording `scaledWorkers` (the count `scale` set, nil for the file's).
+    /// `confirm` is asked before a plan that launches instances or that undoes a `scale`.
+    private func converge(to spec: ClusterSpec, state: ClusterState?, scaledWorkers: Int?, undoing: ScaleUndo?,
+                          dryRun: Bool, until: NodePhase?, confirm: (Plan) throws -> Bool) throws -> UpResult {
         let backend = try Backends.make(for: spec, homes: homes, state: state)
         let observed = try observe(state, backend: backend)
-        let plan = try Planner(placement: backend, nodes: backend.nodeProvider)
+        var plan = try Planner(placement: backend, nodes: backend.nodeProvider)
             .plan(desired: spec, state: state, observed: observed)
+        plan.undoesScale = undoing
         if dryRun {
             return UpResult(plan: plan, state: state, changed: false, status: nil)
         }
-        if plan.launches, try !confirm(plan) {
+        if plan.launches || plan.undoesScale != nil, try !confirm(plan) {
             return UpResult(plan: plan, state: state, changed: false, status: nil)
         }
+        var state = state
+        state?.scaledWorkers = scaledWorkers
         // Even a plan that changes nothing waits until the workers it counts on are registered.
         let reconciler = Reconciler(backend: backend, store: store, reporter: reporter, timeout: timeout, until: until)
         let newState = try reconciler.apply(plan, spec: spec, state: state)

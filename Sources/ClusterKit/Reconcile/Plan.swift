@@ -94,14 +94,17 @@ public enum PlanAction: Sendable, Equatable {
 /// steps, printable as a dry run and applied by `Reconciler`.
 public struct Plan: Sendable, Equatable {
     public var actions: [PlanAction]
+    /// Set when `up FILE` would undo a `clusterctl scale`: the stored spec's worker count came
+    /// from `scale` and the file asks for another.
+    public var undoesScale: ScaleUndo?
 
     public init(_ actions: [PlanAction]) { self.actions = actions }
 
     /// True when applying the plan would change nothing.
     public var isEmpty: Bool { !actions.contains { $0.changes } }
 
-    /// The plan as lines, one step each.
-    public var lines: [String] { actions.map { "  - " + $0.summary } }
+    /// The plan as lines, one step each, after a line saying so if it undoes a `scale`.
+    public var lines: [String] { (undoesScale.map { ["  ! " + $0.summary] } ?? []) + actions.map { "  - " + $0.summary } }
 
     /// True when applying the plan launches instances that cost money.
     public var launches: Bool {
@@ -116,5 +119,24 @@ public struct Plan: Sendable, Equatable {
             total += cost * Double(ids.count)
         }
         return total
+    }
+}
+
+/// A `clusterctl scale` that `up FILE` would undo: the cluster runs `scaled` workers because of
+/// `scale`, and `file` asks for `fileCount`.
+public struct ScaleUndo: Sendable, Equatable {
+    public var scaled: Int
+    public var fileCount: Int
+    public var file: String
+
+    public init(scaled: Int, fileCount: Int, file: String) {
+        self.scaled = scaled
+        self.fileCount = fileCount
+        self.file = file
+    }
+
+    public var summary: String {
+        "undo `clusterctl scale`: go from the \(scaled) worker\(scaled == 1 ? "" : "s") set by scale back to the "
+            + "\(fileCount) that \(file) asks for (set workers.count: \(scaled) in the file to keep them)"
     }
 }

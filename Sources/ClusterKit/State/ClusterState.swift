@@ -17,6 +17,9 @@ public struct ClusterState: Codable, Equatable, Sendable {
     public var services: [ServiceRecord]
     /// What each remote node told clusterctl about itself, by node id.
     public var nodeFacts: [String: NodeFacts]?
+    /// The worker count `clusterctl scale` set, which the cluster file does not say; nil when
+    /// the count is the file's. The next `up FILE` asks before going back to the file's count.
+    public var scaledWorkers: Int?
     public var createdAt: Date
     public var updatedAt: Date
 
