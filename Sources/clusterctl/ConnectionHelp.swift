@@ -6,7 +6,7 @@ enum ConnectionHelp {
         var lines = [
             "Cluster \(status.name) is up: \(status.workers.registered)/\(status.workers.desired) workers registered.",
             "  scheduler: \(status.scheduler.address)",
-            "  dashboard: \(status.scheduler.dashboard)\(dashboardNote(status))  (the page needs bokeh in environment.packages)",
+            "  dashboard: \(status.scheduler.dashboard)\(dashboardNote(status))\(bokehHint(status))",
             "",
             "Connect from Python (with the same dask and distributed versions as the cluster):",
             "    from distributed import Client",
@@ -17,6 +17,12 @@ enum ConnectionHelp {
                       "    \(env)/bin/python -c 'from distributed import Client; print(Client(\"\(status.scheduler.address)\"))'"]
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Said only when the scheduler itself reports that it serves no dashboard pages (bokeh
+    /// is not importable in its environment), e.g. with `environment.base: minimal`.
+    static func bokehHint(_ status: ClusterStatus) -> String {
+        status.scheduler.dashboardPages == false ? "  (the page needs bokeh in environment.packages)" : ""
     }
 
     /// For a remote scheduler: how to reach its loopback-only dashboard.

@@ -18,7 +18,7 @@ import Yams
         let text = ResolvedSpecPrinter.render(spec)
         for line in ["name: dev", "  kind: local", "  host: 127.0.0.1", "  port: 8786", "  dashboard_port: 8787",
                      "  idle_timeout: never", "  count: 2", "  per_node: 1", "  threads: 2", "  memory_limit: 2GiB",
-                     "  python: python3", "  packages: []", "  tls: auto"] {
+                     "  python: python3", "  base: complete", "  packages: []", "  tls: auto"] {
             #expect(text.contains(line + "\n") || text.contains(line + "  #"), "missing \(line) in\n\(text)")
         }
         try roundTrips(spec)
@@ -33,7 +33,7 @@ import Yams
                                            connectTimeout: 2.5)),
             scheduler: SchedulerSpec(port: 0, dashboardPort: 9999, idleTimeout: 5_400),
             workers: WorkersSpec(count: 9, perNode: 3, threads: 4, memoryLimit: .auto),
-            environment: EnvironmentSpec(python: "/usr/bin/python3", packages: ["numpy", "pandas>=2,<3", "dask[dataframe]==2026.8.0"]),
+            environment: EnvironmentSpec(python: "/usr/bin/python3", base: .minimal, packages: ["numpy", "pandas>=2,<3", "dask[dataframe]==2026.8.0"]),
             security: SecuritySpec(tls: .off),
             sourcePath: "/somewhere/pool.yaml")
         let text = ResolvedSpecPrinter.render(spec)

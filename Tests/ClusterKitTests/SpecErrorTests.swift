@@ -136,6 +136,12 @@ import Testing
              location: "c.yaml:6:9", words: ["provider.port must be between 1 and 65535"]),
         Case(label: "connect timeout zero", yaml: "name: p\nprovider:\n  kind: ssh\n  scheduler: h1\n  workers: [h2]\n  connect_timeout: 0s\n",
              location: "c.yaml:6:20", words: ["connect_timeout must be a duration above zero"]),
+        Case(label: "environment base typo", yaml: SpecFixture.minimal + "environment:\n  base: minmal\n",
+             location: "c.yaml:5:9", words: ["environment.base must be one of complete, minimal, not \"minmal\"", "did you mean \"minimal\"?"]),
+        Case(label: "environment base not a word", yaml: SpecFixture.minimal + "environment:\n  base: [dask]\n",
+             location: "c.yaml:5:9", words: ["environment.base", "base: complete"]),
+        Case(label: "environment base misspelt key", yaml: SpecFixture.minimal + "environment:\n  bse: minimal\n",
+             location: "c.yaml:5:3", words: ["unknown key \"bse\"", "did you mean \"base\"?"]),
         Case(label: "list of lists", yaml: SpecFixture.minimal + "environment:\n  packages: [[numpy]]\n",
              location: "c.yaml:5:14", words: ["each item of environment.packages must be a single value, not a list"]),
     ]

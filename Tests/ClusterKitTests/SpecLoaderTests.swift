@@ -10,7 +10,7 @@ import Testing
         #expect(spec.provider == .local(LocalProviderSpec(host: "127.0.0.1")))
         #expect(spec.scheduler == SchedulerSpec(port: 8786, dashboardPort: 8787, idleTimeout: nil))
         #expect(spec.workers == WorkersSpec(count: 2, perNode: 1, threads: 2, memoryLimit: .bytes(2 << 30)))
-        #expect(spec.environment == EnvironmentSpec(python: "python3", packages: []))
+        #expect(spec.environment == EnvironmentSpec(python: "python3", base: .complete, packages: []))
         #expect(spec.security.tls == .auto)
         let expectedPath = FileManager.default.currentDirectoryPath + "/c.yaml"
         #expect(spec.sourcePath == URL(fileURLWithPath: expectedPath).standardized.path)
@@ -33,6 +33,7 @@ import Testing
               memory_limit: 1.5GiB
             environment:
               python: /usr/bin/python3.11
+              base: minimal
               packages:
                 - numpy
                 - "pandas>=2,<3"
@@ -44,9 +45,23 @@ import Testing
         #expect(spec.provider == .local(LocalProviderSpec(host: "127.0.0.5")))
         #expect(spec.scheduler == SchedulerSpec(port: 0, dashboardPort: 0, idleTimeout: 900))
         #expect(spec.workers == WorkersSpec(count: 7, perNode: 3, threads: 4, memoryLimit: .bytes(1_610_612_736)))
-        #expect(spec.environment == EnvironmentSpec(python: "/usr/bin/python3.11",
+        #expect(spec.environment == EnvironmentSpec(python: "/usr/bin/python3.11", base: .minimal,
                                                     packages: ["numpy", "pandas>=2,<3", "dask[dataframe]==2026.8.0"]))
         #expect(spec.security.tls == .off)
+    }
+
+    @Test(arguments: [("complete", EnvironmentSpec.Base.complete), ("minimal", .minimal)])
+    func environmentBaseIsRead(_ text: String, _ base: EnvironmentSpec.Base) throws {
+        let spec = try SpecLoader.load(text: SpecFixture.minimal + "environment:\n  base: \(text)\n", file: "c.yaml")
+        #expect(spec.environment == EnvironmentSpec(base: base))
+    }
+
+    /// State written before `environment.base` existed reads as the default.
+    @Test func environmentWithoutBaseDecodesAsComplete() throws {
+        let decoded = try JSONDecoder().decode(EnvironmentSpec.self, from: Data(#"{"python":"python3","packages":["x"]}"#.utf8))
+        #expect(decoded == EnvironmentSpec(python: "python3", base: .complete, packages: ["x"]))
+        let again = try JSONDecoder().decode(EnvironmentSpec.self, from: try JSONEncoder().encode(EnvironmentSpec(base: .minimal)))
+        #expect(again.base == .minimal)
     }
 
     @Test func sshKeysAreReadAndPathsResolved() throws {

@@ -35,7 +35,7 @@ final class LocalClusterHarness {
 
     /// Writes a cluster file for this cluster (local provider, free ports) and returns its path.
     func writeClusterFile(workers: Int, extra: String = "", fileName: String = "cluster.yaml",
-                          python: String = "python3", packages: [String] = []) throws -> String {
+                          python: String = "python3", base: String? = nil, packages: [String] = []) throws -> String {
         let text = """
         name: \(name)
         provider:
@@ -48,7 +48,7 @@ final class LocalClusterHarness {
           threads: 1
           memory_limit: 1GiB
         environment:
-          python: \(python)
+          python: \(python)\(base.map { "\n  base: \($0)" } ?? "")
           packages: [\(packages.joined(separator: ", "))]
         \(extra)
         """

@@ -284,7 +284,7 @@ public final class ClusterController {
             scheduler: .init(address: state.endpoint.port == 0 ? "(not started)" : state.endpoint.clientAddress,
                              dashboard: state.endpoint.dashboardPort == 0 ? "(not started)" : state.endpoint.dashboard,
                              node: state.scheduler?.node, running: schedulerRunning,
-                             tunnel: dashboardTunnel(state)),
+                             tunnel: dashboardTunnel(state), dashboardPages: identity?.dashboard),
             workers: .init(desired: desired, registered: workers.count, list: workers),
             nodes: state.nodes.map {
                 .init(id: $0.id, role: $0.role.rawValue, phase: $0.phase.rawValue, instanceId: $0.instanceId,

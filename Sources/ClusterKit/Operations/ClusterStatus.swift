@@ -9,6 +9,14 @@ public struct ClusterStatus: Codable, Sendable {
         public var running: Bool
         /// For a remote scheduler: the command that forwards its loopback-only dashboard here.
         public var tunnel: String?
+        /// What the running scheduler says: true when it serves the dashboard pages, false
+        /// when bokeh is missing from its environment; nil when it did not say.
+        public var dashboardPages: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case address, dashboard, node, running, tunnel
+            case dashboardPages = "dashboard_pages"
+        }
     }
 
     /// One machine of the cluster.

@@ -10,14 +10,15 @@ public struct EnvironmentInstaller {
     /// Longest an environment build may take.
     public static let timeout: Double = 1800
 
-    /// Every package an environment of `spec` holds: the pinned set, then the file's own.
+    /// Every package an environment of `spec` holds: the pinned set its `base` names, then the
+    /// file's own.
     public static func packages(for spec: EnvironmentSpec) throws -> [String] {
         let ownNames = Set(spec.packages.map(packageName))
-        return try Templates.pinnedPackages().filter { !ownNames.contains(packageName($0)) } + spec.packages
+        return try Templates.pinnedPackages(for: spec.base).filter { !ownNames.contains(packageName($0)) } + spec.packages
     }
 
     /// The normalised project name of a requirement (`Dask[complete]>=1` -> `dask`).
-    static func packageName(_ requirement: String) -> String {
+    public static func packageName(_ requirement: String) -> String {
         let end = requirement.firstIndex { !($0.isLetter || $0.isNumber || "-_.".contains($0)) } ?? requirement.endIndex
         return requirement[..<end].lowercased().replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: ".", with: "-")
     }

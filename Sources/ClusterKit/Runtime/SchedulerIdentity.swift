@@ -5,6 +5,9 @@ import Foundation
 public struct SchedulerIdentity: Decodable, Sendable, Equatable {
     public var address: String
     public var workers: [String: RegisteredWorker]
+    /// Whether the scheduler serves the dashboard pages (bokeh is importable in its
+    /// environment); nil from a scheduler started by an older clusterctl.
+    public var dashboard: Bool?
 
     /// Workers sorted by name, each with its address filled in.
     public var workerList: [RegisteredWorker] {

@@ -46,6 +46,18 @@ public enum Templates {
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
     }
 
+    /// The part of the pinned set an environment with `base` starts from: all of it for
+    /// `complete`, only `dask` and `distributed` for `minimal`.
+    public static func pinnedPackages(for base: EnvironmentSpec.Base) throws -> [String] {
+        let all = try pinnedPackages()
+        switch base {
+        case .complete:
+            return all
+        case .minimal:
+            return all.filter { EnvironmentSpec.Base.minimalNames.contains(EnvironmentInstaller.packageName($0)) }
+        }
+    }
+
     private static let registerContentTypes: Void = {
         MustacheContentTypes.register(ShellContent(), named: "SHELL")
         MustacheContentTypes.register(SystemdContent(), named: "SYSTEMD")

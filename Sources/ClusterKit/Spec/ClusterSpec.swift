@@ -141,13 +141,38 @@ public struct WorkersSpec: Codable, Equatable, Sendable {
 
 /// The Python environment every node gets.
 public struct EnvironmentSpec: Codable, Equatable, Sendable {
+    /// Which part of the pinned set in `templates/packages.txt` an environment starts from.
+    public enum Base: String, Codable, Equatable, Sendable, CaseIterable {
+        /// Everything in `packages.txt`: what `dask[complete]` lists (numpy, pandas, pyarrow,
+        /// bokeh, ...), so dask.array, dask.dataframe and the dashboard work out of the box.
+        case complete
+        /// Only `dask` and `distributed` from `packages.txt`.
+        case minimal
+
+        /// The package names `minimal` keeps from the pinned set.
+        public static let minimalNames: Set<String> = ["dask", "distributed"]
+    }
+
     /// Interpreter used to create the environment (name on PATH or absolute path).
     public var python: String = "python3"
+    /// The pinned set the environment starts from.
+    public var base: Base = .complete
     /// Extra packages, installed on top of the pinned set in `templates/packages.txt`.
     public var packages: [String] = []
-    public init(python: String = "python3", packages: [String] = []) {
+    public init(python: String = "python3", base: Base = .complete, packages: [String] = []) {
         self.python = python
+        self.base = base
         self.packages = packages
+    }
+
+    enum CodingKeys: String, CodingKey { case python, base, packages }
+
+    /// State written before `base` existed decodes as `complete`.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        python = try c.decodeIfPresent(String.self, forKey: .python) ?? "python3"
+        base = try c.decodeIfPresent(Base.self, forKey: .base) ?? .complete
+        packages = try c.decodeIfPresent([String].self, forKey: .packages) ?? []
     }
 }
 

@@ -149,6 +149,11 @@ struct ClusterSpecReader {
                 environment.python = python
             }
         }
+        if let node = fields["base"],
+           let text = reader.choice(node, fields.label("base"), among: EnvironmentSpec.Base.allCases.map(\.rawValue)),
+           let base = EnvironmentSpec.Base(rawValue: text) {
+            environment.base = base
+        }
         if let node = fields["packages"], !reader.isNull(node),
            let items = reader.scalarList(node, fields.label("packages"), example: "packages: [numpy, pandas>=2]") {
             var packages: [String] = []

@@ -38,6 +38,8 @@ public enum ResolvedSpecPrinter {
         out.pair("memory_limit", Sizes.format(spec.workers.memoryLimit), indent: 1)
         out.line("environment:")
         out.pair("python", scalar(spec.environment.python), indent: 1)
+        out.pair("base", spec.environment.base.rawValue, indent: 1,
+                 note: spec.environment.base == .complete ? "what dask[complete] lists: numpy, pandas, pyarrow, bokeh, ..." : "dask and distributed only")
         out.list("packages", spec.environment.packages, indent: 1, note: "installed on top of the pinned set in templates/packages.txt")
         out.line("security:")
         out.pair("tls", spec.security.tls.rawValue, indent: 1, note: spec.security.tls == .off ? nil : "plain TCP until TLS lands")

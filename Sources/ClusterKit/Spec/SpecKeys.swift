@@ -11,7 +11,7 @@ enum SpecKeys {
                       "endpoint_url", "install_dir", "ssh_timeout", "state"]
     static let scheduler = ["port", "dashboard_port", "idle_timeout"]
     static let workers = ["count", "per_node", "threads", "memory_limit"]
-    static let environment = ["python", "packages"]
+    static let environment = ["python", "base", "packages"]
     static let security = ["tls"]
 
     /// Sections by the path the messages use, for "belongs under" hints.
