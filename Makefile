@@ -25,12 +25,19 @@ build:
 release:
 	swift build -c release --product clusterctl
 
-## Install the binary and its templates under PREFIX.
+## Install the binary, its templates, the man page and shell completions under PREFIX.
 install: release
-	install -d $(PREFIX)/bin $(PREFIX)/share/clusterctl
+	install -d $(PREFIX)/bin $(PREFIX)/share/clusterctl $(PREFIX)/share/man/man1 \
+	  $(PREFIX)/share/bash-completion/completions $(PREFIX)/share/zsh/site-functions \
+	  $(PREFIX)/share/fish/vendor_completions.d
 	install -m 0755 .build/release/clusterctl $(PREFIX)/bin/clusterctl
 	rm -rf $(PREFIX)/share/clusterctl/templates
-	cp -R templates $(PREFIX)/share/clusterctl/templates
+	cp -RL templates $(PREFIX)/share/clusterctl/templates
+	swift package generate-manual --configuration release
+	install -m 0644 .build/plugins/GenerateManual/outputs/clusterctl/clusterctl.1 $(PREFIX)/share/man/man1/clusterctl.1
+	.build/release/clusterctl --generate-completion-script bash > $(PREFIX)/share/bash-completion/completions/clusterctl
+	.build/release/clusterctl --generate-completion-script zsh > $(PREFIX)/share/zsh/site-functions/_clusterctl
+	.build/release/clusterctl --generate-completion-script fish > $(PREFIX)/share/fish/vendor_completions.d/clusterctl.fish
 
 bench: deps build
 	bench/local-up
