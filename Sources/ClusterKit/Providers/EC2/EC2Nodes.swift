@@ -182,6 +182,7 @@ public final class EC2Nodes: NodeProvider {
         for token in Set(nodes.filter { $0.instanceId == nil }.compactMap(\.clientToken)) {
             ids += try launchedBy(token)?.map(\.id) ?? []
         }
+        ids = ids.reduce(into: []) { unique, id in if !unique.contains(id) { unique.append(id) } }
         guard !ids.isEmpty else { return }
         report("terminating \(ids.joined(separator: ", "))")
         do {
