@@ -40,22 +40,8 @@ extension ProviderSpecReader {
         }
         ec2.endpointURL = word(fields, "endpoint_url", example: "endpoint_url: http://127.0.0.1:5000",
                                problem: EC2ValueRules.endpointProblem)
-        if let node = fields["install_dir"], let dir = reader.string(node, fields.label("install_dir"), example: "install_dir: /opt/clusterctl/{host}") {
-            if let problem = SpecValueRules.installDirProblem(dir) {
-                reader.report(SourcePosition(node.mark), "\(fields.label("install_dir")) \"\(dir)\" \(problem)",
-                              hint: "write for example install_dir: /opt/clusterctl/{host}")
-            } else {
-                ec2.installDir = dir
-            }
-        }
-        if let node = fields["ssh_timeout"], let text = reader.string(node, fields.label("ssh_timeout"), example: "ssh_timeout: 5m") {
-            if let seconds = Durations.parse(text), seconds > 0 {
-                ec2.sshTimeout = seconds
-            } else {
-                reader.report(SourcePosition(node.mark), "\(fields.label("ssh_timeout")) must be a duration above zero such as 5m, not \"\(text)\"",
-                              hint: "write for example ssh_timeout: 5m")
-            }
-        }
+        ec2.installDir = installDir(fields)
+        if let seconds = duration(fields, "ssh_timeout", example: "ssh_timeout: 5m") { ec2.sshTimeout = seconds }
         return ec2
     }
 

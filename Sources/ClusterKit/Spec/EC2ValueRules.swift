@@ -69,16 +69,8 @@ enum EC2ValueRules {
         }
         let address = String(parts[0])
         if address.contains(":") {
-            guard SpecValueRules.hostProblem(address) == nil, (0...128).contains(bits) else {
-                return "is not an IPv6 CIDR block such as 2001:db8::/64"
-            }
-            return nil
+            return SpecValueRules.isIPv6(address) && (0...128).contains(bits) ? nil : "is not an IPv6 CIDR block such as 2001:db8::/64"
         }
-        let octets = address.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) && Int($0)! <= 255 }),
-              (0...32).contains(bits) else {
-            return "is not an IPv4 CIDR block such as 203.0.113.7/32"
-        }
-        return nil
+        return SpecValueRules.isIPv4(address) && (0...32).contains(bits) ? nil : "is not an IPv4 CIDR block such as 203.0.113.7/32"
     }
 }

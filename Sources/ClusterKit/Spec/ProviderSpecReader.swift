@@ -87,25 +87,13 @@ struct ProviderSpecReader {
         if let node = fields["host_key_policy"], let policy = readHostKeyPolicy(node, fields.label("host_key_policy")) {
             ssh.access.hostKeyPolicy = policy
         }
-        if let node = fields["install_dir"], let dir = reader.string(node, fields.label("install_dir"), example: "install_dir: /opt/clusterctl/{host}") {
-            if let problem = SpecValueRules.installDirProblem(dir) {
-                reader.report(SourcePosition(node.mark), "\(fields.label("install_dir")) \"\(dir)\" \(problem)",
-                              hint: "write for example install_dir: /opt/clusterctl/{host}")
-            } else {
-                ssh.installDir = dir
-            }
-        }
+        if let dir = installDir(fields) { ssh.installDir = dir }
         if let node = fields["listen_addresses"], !reader.isNull(node) {
             let hosts = scheduler.flatMap { scheduler in workers.map { [scheduler] + $0 } }
             ssh.listenAddresses = readListenAddresses(node, fields, hosts: hosts)
         }
-        if let node = fields["connect_timeout"], let text = reader.string(node, fields.label("connect_timeout"), example: "connect_timeout: 10s") {
-            if let seconds = Durations.parse(text), seconds > 0 {
-                ssh.access.connectTimeout = seconds
-            } else {
-                reader.report(SourcePosition(node.mark), "\(fields.label("connect_timeout")) must be a duration above zero such as 10s or 1m, not \"\(text)\"",
-                              hint: "write for example connect_timeout: 10s")
-            }
+        if let seconds = duration(fields, "connect_timeout", example: "connect_timeout: 10s") {
+            ssh.access.connectTimeout = seconds
         }
         guard scheduler != nil, workers != nil else { return nil }
         return ssh
@@ -199,6 +187,28 @@ struct ProviderSpecReader {
             return nil
         }
         return host
+    }
+
+    /// A remote install directory (`install_dir`, with the `{host}` placeholder), if written and valid.
+    func installDir(_ fields: SchemaReader.Fields) -> String? {
+        let example = "install_dir: /opt/clusterctl/{host}"
+        guard let node = fields["install_dir"], let dir = reader.string(node, fields.label("install_dir"), example: example) else { return nil }
+        if let problem = SpecValueRules.installDirProblem(dir) {
+            reader.report(SourcePosition(node.mark), "\(fields.label("install_dir")) \"\(dir)\" \(problem)", hint: "write for example \(example)")
+            return nil
+        }
+        return dir
+    }
+
+    /// A duration above zero under `key`, in seconds, if written and valid.
+    func duration(_ fields: SchemaReader.Fields, _ key: String, example: String) -> Double? {
+        guard let node = fields[key], let text = reader.string(node, fields.label(key), example: example) else { return nil }
+        guard let seconds = Durations.parse(text), seconds > 0 else {
+            reader.report(SourcePosition(node.mark), "\(fields.label(key)) must be a duration above zero such as 10s or 1m, not \"\(text)\"",
+                          hint: "write for example \(example)")
+            return nil
+        }
+        return seconds
     }
 
     /// A local file path under `key`, made absolute (`~` expanded, relative to the cluster file).

@@ -58,12 +58,12 @@ enum SpecValueRules {
         return nil
     }
 
-    private static func isIPv4(_ text: String) -> Bool {
+    static func isIPv4(_ text: String) -> Bool {
         var address = in_addr()
         return inet_pton(AF_INET, text, &address) == 1
     }
 
-    private static func isIPv6(_ text: String) -> Bool {
+    static func isIPv6(_ text: String) -> Bool {
         var address = in6_addr()
         return inet_pton(AF_INET6, text, &address) == 1
     }
