@@ -310,7 +310,7 @@ public final class ClusterController {
         case .ec2(let ec2):
             guard let address = state.node("scheduler")?.sshAddress else { return nil }
             let directory = homes.clusterDirectory(state.name)
-            let key = ec2.key ?? directory.appendingPathComponent("ssh_ed25519").path
+            let key = EC2Connection.keyPath(for: ec2, clusterDirectory: directory)
             let knownHosts = directory.appendingPathComponent("known_hosts").path
             return "\(forward) -i \(ShellQuote.quote(key)) -o UserKnownHostsFile=\(ShellQuote.quote(knownHosts)) "
                 + "\(ec2.sshUser)@\(address)"

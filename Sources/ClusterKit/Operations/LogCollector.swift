@@ -31,8 +31,7 @@ struct LogCollector {
         }
         let logs = results.compactMap { try? $0.get() }
         if let (bucket, prefix) = S3StateDocuments.parse(destination) {
-            let settings = try AWSSettings(environment: ProcessInfo.processInfo.environment)
-            let s3 = S3Client(configuration: try settings.configuration(for: .s3))
+            let s3 = S3Client(configuration: try AWSClientSettings.configuration(for: .s3, purpose: "collecting logs into \(destination)"))
             let base = (prefix.isEmpty ? "" : prefix + "/") + folder
             for log in logs {
                 try s3.putObject(bucket: bucket, key: base + "/" + log.path, body: Data(log.text.utf8), contentType: "text/plain")

@@ -31,7 +31,7 @@ public enum Backends {
         }
         let directory = try StateStore(homes: homes).directory(for: spec.name)
         let knownHosts = directory.appendingPathComponent("known_hosts").path
-        let keyPath = ec2.key ?? directory.appendingPathComponent("ssh_ed25519").path
+        let keyPath = EC2Connection.keyPath(for: ec2, clusterDirectory: directory)
         let client = try EC2Connection.client(for: ec2, environment: environment)
         let nodes = EC2Nodes(cluster: spec.name, spec: ec2, schedulerPort: spec.scheduler.port, client: client,
                              knownHostsPath: knownHosts, keyPath: keyPath, generatesKey: ec2.key == nil,

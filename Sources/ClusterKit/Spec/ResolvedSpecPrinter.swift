@@ -21,11 +21,7 @@ public enum ResolvedSpecPrinter {
         case .ec2(let ec2):
             renderEC2(ec2, into: &out)
         }
-        if let state = spec.stateURL {
-            out.pair("state", scalar(state), indent: 1)
-        } else {
-            out.comment("state: not set; kept under the state home", indent: 1)
-        }
+        out.optional("state", spec.stateURL.map(scalar), indent: 1, otherwise: "state: not set; kept under the state home")
         out.line("scheduler:")
         out.pair("port", String(spec.scheduler.port), indent: 1, note: spec.scheduler.port == 0 ? "0 picks a free port" : nil)
         out.pair("dashboard_port", String(spec.scheduler.dashboardPort), indent: 1,
@@ -49,25 +45,13 @@ public enum ResolvedSpecPrinter {
     private static func renderSSH(_ ssh: SSHProviderSpec, into out: inout Lines) {
         out.pair("kind", "ssh", indent: 1)
         out.pair("user", scalar(ssh.access.user), indent: 1)
-        if let key = ssh.access.key {
-            out.pair("key", scalar(key), indent: 1)
-        } else {
-            out.comment("key: not set; keys come from ssh-agent", indent: 1)
-        }
+        out.optional("key", ssh.access.key.map(scalar), indent: 1, otherwise: "key: not set; keys come from ssh-agent")
         out.pair("port", String(ssh.access.port), indent: 1)
-        if let knownHosts = ssh.access.knownHosts {
-            out.pair("known_hosts", scalar(knownHosts), indent: 1)
-        } else {
-            out.comment("known_hosts: not set; only ~/.ssh/known_hosts and the cluster's own file are read", indent: 1)
-        }
+        out.optional("known_hosts", ssh.access.knownHosts.map(scalar), indent: 1, otherwise: "known_hosts: not set; only ~/.ssh/known_hosts and the cluster's own file are read")
         out.pair("host_key_policy", ssh.access.hostKeyPolicy.rawValue, indent: 1)
         out.pair("scheduler", scalar(ssh.scheduler), indent: 1)
         out.list("workers", ssh.workers, indent: 1)
-        if let installDir = ssh.installDir {
-            out.pair("install_dir", scalar(installDir), indent: 1)
-        } else {
-            out.comment("install_dir: not set; /opt/clusterctl/<name> as root, else ~/.local/share/clusterctl/<name>", indent: 1)
-        }
+        out.optional("install_dir", ssh.installDir.map(scalar), indent: 1, otherwise: "install_dir: not set; /opt/clusterctl/<name> as root, else ~/.local/share/clusterctl/<name>")
         if ssh.listenAddresses.isEmpty {
             out.comment("listen_addresses: not set; every host listens on its SSH address", indent: 1)
         } else {
@@ -81,57 +65,29 @@ public enum ResolvedSpecPrinter {
 
     private static func renderEC2(_ ec2: EC2ProviderSpec, into out: inout Lines) {
         out.pair("kind", "ec2", indent: 1)
-        if let region = ec2.region {
-            out.pair("region", scalar(region), indent: 1)
-        } else {
-            out.comment("region: not set; AWS_REGION, AWS_DEFAULT_REGION or the profile's region", indent: 1)
-        }
+        out.optional("region", ec2.region.map(scalar), indent: 1, otherwise: "region: not set; AWS_REGION, AWS_DEFAULT_REGION or the profile's region")
         out.pair("ami", scalar(ec2.ami), indent: 1, note: ec2.ami.hasPrefix("ami-") ? nil : "the newest such image in the region")
         out.pair("scheduler_instance_type", scalar(ec2.schedulerInstanceType), indent: 1)
         out.pair("worker_instance_type", scalar(ec2.workerInstanceType), indent: 1)
-        if let key = ec2.key {
-            out.pair("key", scalar(key), indent: 1)
-        } else {
-            out.comment("key: not set; clusterctl makes an ed25519 key for the cluster in its state directory", indent: 1)
-        }
+        out.optional("key", ec2.key.map(scalar), indent: 1, otherwise: "key: not set; clusterctl makes an ed25519 key for the cluster in its state directory")
         out.pair("ssh_user", scalar(ec2.sshUser), indent: 1)
-        if let subnet = ec2.subnet {
-            out.pair("subnet", scalar(subnet), indent: 1)
-        } else {
-            out.comment("subnet: not set; the default VPC's subnets, the next zone when one has no capacity", indent: 1)
-        }
+        out.optional("subnet", ec2.subnet.map(scalar), indent: 1, otherwise: "subnet: not set; the default VPC's subnets, the next zone when one has no capacity")
         if let cidrs = ec2.allowedCIDRs {
             out.list("allowed_cidrs", cidrs, indent: 1)
         } else {
             out.comment("allowed_cidrs: not set; only your own public address (from checkip.amazonaws.com)", indent: 1)
         }
         out.pair("spot", ec2.spot ? "true" : "false", indent: 1)
-        if let size = ec2.rootVolumeSize {
-            out.pair("root_volume_size", "\(size)GiB", indent: 1)
-        } else {
-            out.comment("root_volume_size: not set; the image's own size", indent: 1)
-        }
-        if let profile = ec2.iamInstanceProfile {
-            out.pair("iam_instance_profile", scalar(profile), indent: 1)
-        } else {
-            out.comment("iam_instance_profile: not set; the instances get no IAM role", indent: 1)
-        }
+        out.optional("root_volume_size", ec2.rootVolumeSize.map { "\($0)GiB" }, indent: 1, otherwise: "root_volume_size: not set; the image's own size")
+        out.optional("iam_instance_profile", ec2.iamInstanceProfile.map(scalar), indent: 1, otherwise: "iam_instance_profile: not set; the instances get no IAM role")
         if ec2.tags.isEmpty {
             out.comment("tags: not set; only clusterctl's own tags", indent: 1)
         } else {
             out.line("tags:", indent: 1)
             for key in ec2.tags.keys.sorted() { out.pair(scalar(key), scalar(ec2.tags[key] ?? ""), indent: 2) }
         }
-        if let endpoint = ec2.endpointURL {
-            out.pair("endpoint_url", scalar(endpoint), indent: 1)
-        } else {
-            out.comment("endpoint_url: not set; AWS itself, or AWS_ENDPOINT_URL", indent: 1)
-        }
-        if let installDir = ec2.installDir {
-            out.pair("install_dir", scalar(installDir), indent: 1)
-        } else {
-            out.comment("install_dir: not set; ~/.local/share/clusterctl/<name> of ssh_user", indent: 1)
-        }
+        out.optional("endpoint_url", ec2.endpointURL.map(scalar), indent: 1, otherwise: "endpoint_url: not set; AWS itself, or AWS_ENDPOINT_URL")
+        out.optional("install_dir", ec2.installDir.map(scalar), indent: 1, otherwise: "install_dir: not set; ~/.local/share/clusterctl/<name> of ssh_user")
         out.pair("ssh_timeout", Durations.format(ec2.sshTimeout), indent: 1)
     }
 
@@ -173,6 +129,11 @@ public enum ResolvedSpecPrinter {
 
         mutating func pair(_ key: String, _ value: String, indent: Int = 0, note: String? = nil) {
             line("\(key): \(value)" + (note.map { "  # \($0)" } ?? ""), indent: indent)
+        }
+
+        /// `key: value`, or a comment saying what happens instead when there is no value.
+        mutating func optional(_ key: String, _ value: String?, indent: Int, otherwise: String) {
+            if let value { pair(key, value, indent: indent) } else { comment(otherwise, indent: indent) }
         }
 
         /// A block list, or `[]` when empty.

@@ -23,12 +23,9 @@ public struct StateStore: Sendable {
     public init(homes: Homes, url: String, region: String? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.homes = homes
-        do {
-            let settings = try AWSSettings(environment: environment, clusterFileRegion: region)
-            documents = try S3StateDocuments(url: url, client: S3Client(configuration: try settings.configuration(for: .s3)))
-        } catch let error as AWSConfigurationError {
-            throw ClusterError("cannot reach the state at \(url): \(error); set AWS_REGION or check with `clusterctl aws check`")
-        }
+        let configuration = try AWSClientSettings.configuration(for: .s3, purpose: "the state at \(url)", region: region,
+                                                                environment: environment)
+        documents = try S3StateDocuments(url: url, client: S3Client(configuration: configuration))
     }
 
     /// How long a command waits for another one working on the same cluster.

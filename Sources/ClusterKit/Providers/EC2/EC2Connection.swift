@@ -6,14 +6,14 @@ import Foundation
 enum EC2Connection {
     /// An EC2 client with the AWS settings of the environment, the profile files and the cluster file.
     static func client(for ec2: EC2ProviderSpec, environment: [String: String]) throws -> EC2Client {
-        do {
-            let settings = try AWSSettings(environment: environment, clusterFileRegion: ec2.region,
-                                           clusterFileEndpoint: ec2.endpointURL)
-            return EC2Client(configuration: try settings.configuration(for: .ec2))
-        } catch let error as AWSConfigurationError {
-            throw ClusterError("AWS is not set up for the ec2 provider: \(error). Set provider.region in the cluster file "
-                               + "or AWS_REGION, and check with `clusterctl aws check`")
-        }
+        EC2Client(configuration: try AWSClientSettings.configuration(
+            for: .ec2, purpose: "the ec2 provider", region: ec2.region, endpointURL: ec2.endpointURL, environment: environment))
+    }
+
+    /// The private key SSH uses for an ec2 cluster: the file's `key`, or the key clusterctl
+    /// makes in the cluster's directory.
+    static func keyPath(for ec2: EC2ProviderSpec, clusterDirectory: URL) -> String {
+        ec2.key ?? clusterDirectory.appendingPathComponent("ssh_ed25519").path
     }
 
     /// The caller's public address as a CIDR block, for the default `allowed_cidrs`.
