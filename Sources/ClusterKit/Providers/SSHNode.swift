@@ -9,6 +9,11 @@ struct SSHNode {
     var environmentDirectory: String { installDirectory + "/env" }
     var runtimeDirectory: String { installDirectory + "/run" }
     var logDirectory: String { installDirectory + "/logs" }
+    /// Holds the node's TLS files (CA certificate, its certificate and key), readable by the
+    /// services' user only.
+    var tlsDirectory: String { installDirectory + "/tls" }
+    /// The unprivileged user the Dask services run as, when clusterctl makes one (nil: the login user).
+    var serviceUser: String? { nil }
 
     /// Asks the host who we are there and whether systemd runs, in one round trip.
     static func probe(host: String, runner: CommandRunner) throws -> NodeFacts {
