@@ -55,6 +55,7 @@ let package = Package(
         .testTarget(name: "HTTPKitTests", dependencies: ["HTTPKit"]),
         .testTarget(name: "AWSKitTests", dependencies: ["AWSKit", "HTTPKit", "OpenSSLKit"], exclude: ["Fixtures"]),
         .testTarget(name: "SSHKitTests", dependencies: ["SSHKit"]),
+        .testTarget(name: "OpenSSLKitTests", dependencies: ["OpenSSLKit"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ClusterKit"]),
     ],
     swiftLanguageModes: [.v5]
