@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "ClusterKit",
             dependencies: [
-                "HTTPKit", "AWSKit", "SSHKit",
+                "HTTPKit", "AWSKit", "SSHKit", "OpenSSLKit",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],

@@ -9,14 +9,37 @@ enum ConnectionHelp {
             "  dashboard: \(status.scheduler.dashboard)\(dashboardNote(status))\(bokehHint(status))",
             "",
             "Connect from Python (with the same dask and distributed versions as the cluster):",
-            "    from distributed import Client",
-            "    client = Client(\"\(status.scheduler.address)\")",
+        ] + snippet(status).map { "    " + $0 } + [
+            "",
+            "or set DASK_SCHEDULER_ADDRESS\(status.scheduler.tls == nil ? "" : " and the TLS settings") "
+                + "for a plain Client(): eval \"$(clusterctl env \(status.name))\"",
         ]
-        if let env = status.environment, status.provider == "local" {
+        if let env = status.environment, status.provider == "local", status.scheduler.tls == nil {
             lines += ["", "or use the cluster's own environment:",
                       "    \(env)/bin/python -c 'from distributed import Client; print(Client(\"\(status.scheduler.address)\"))'"]
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The Python lines that connect a client: with TLS, a `Security` from the client files
+    /// clusterctl wrote (paths only, never their contents).
+    static func snippet(_ status: ClusterStatus) -> [String] {
+        guard let tls = status.scheduler.tls else {
+            return ["from distributed import Client", "client = Client(\(python(status.scheduler.address)))"]
+        }
+        return [
+            "from distributed import Client, Security",
+            "security = Security(tls_ca_file=\(python(tls.authority)),",
+            "                    tls_client_cert=\(python(tls.certificate)),",
+            "                    tls_client_key=\(python(tls.key)),",
+            "                    require_encryption=True)",
+            "client = Client(\(python(status.scheduler.address)), security=security)",
+        ]
+    }
+
+    /// `text` as a Python string literal.
+    static func python(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     /// Said only when the scheduler itself reports that it serves no dashboard pages (bokeh

@@ -50,6 +50,16 @@ import Testing
         #expect(spec.security.tls == .off)
     }
 
+    /// `auto` means TLS wherever the scheduler is on another machine; `on` and `off` force it.
+    @Test func tlsModeDecidesPerProvider() throws {
+        let ssh = "name: s\nprovider:\n  kind: ssh\n  scheduler: 10.0.0.1\n  workers: [10.0.0.2]\n"
+        #expect(try SpecLoader.load(text: SpecFixture.minimal, file: "c.yaml").usesTLS == false)
+        #expect(try SpecLoader.load(text: ssh, file: "c.yaml").usesTLS == true)
+        #expect(try SpecLoader.load(text: ssh + "security:\n  tls: off\n", file: "c.yaml").usesTLS == false)
+        let localOn = try SpecLoader.load(text: SpecFixture.minimal + "security:\n  tls: on\n", file: "c.yaml")
+        #expect(localOn.security.tls == .on && localOn.usesTLS)
+    }
+
     @Test(arguments: [("complete", EnvironmentSpec.Base.complete), ("minimal", .minimal)])
     func environmentBaseIsRead(_ text: String, _ base: EnvironmentSpec.Base) throws {
         let spec = try SpecLoader.load(text: SpecFixture.minimal + "environment:\n  base: \(text)\n", file: "c.yaml")

@@ -81,10 +81,9 @@ struct EC2ClusterTests {
     /// The -285 example, computed by a real client in the scheduler node's own environment.
     static func compute(_ sandbox: EC2Sandbox, _ cluster: LocalClusterHarness) throws -> CapturedRun {
         let status = try json(try clusterctl(sandbox, cluster, ["status", cluster.name, "--output", "json"]).stdout)
-        let address = (status["scheduler"] as? [String: Any])?["address"] as? String ?? ""
         let python = (status["environment"] as? String ?? "") + "/bin/python"
-        return try sandbox.run(python, ["-c", LocalClusterLifecycleTests.computeScript], environment: ["ADDRESS": address],
-                               timeout: 120)
+        return try sandbox.run(python, ["-c", LocalClusterLifecycleTests.computeScript],
+                               environment: LocalClusterHarness.clientEnvironment(status: status), timeout: 120)
     }
 
     static func json(_ text: String) throws -> [String: Any] {

@@ -85,10 +85,30 @@ final class LocalClusterHarness {
         ((try status()["workers"] as? [String: Any])?["registered"] as? Int) ?? -1
     }
 
-    /// Runs a Python script with the cluster's environment, `ADDRESS` set to the scheduler.
+    /// What a client's environment needs: `ADDRESS`, the scheduler's address, and for a TLS
+    /// cluster Dask's settings naming the client files from `status` (as `clusterctl env` sets them).
+    func clientEnvironment() throws -> [String: String] {
+        Self.clientEnvironment(status: try status())
+    }
+
+    /// `clientEnvironment()` from a `status --output json` already read.
+    static func clientEnvironment(status: [String: Any]) -> [String: String] {
+        let scheduler = status["scheduler"] as? [String: Any]
+        var environment = ["ADDRESS": scheduler?["address"] as? String ?? ""]
+        if let tls = scheduler?["tls"] as? [String: String] {
+            environment["DASK_DISTRIBUTED__COMM__TLS__CA_FILE"] = tls["authority"]
+            environment["DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT"] = tls["certificate"]
+            environment["DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY"] = tls["key"]
+            environment["DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION"] = "True"
+        }
+        return environment
+    }
+
+    /// Runs a Python script with the cluster's environment, `ADDRESS` set to the scheduler
+    /// (and the client's TLS files, for a TLS cluster).
     func python(_ script: String, timeout: Double = 120) throws -> CapturedRun {
-        let (address, python) = try connection()
-        return try CapturedRun.of(python, ["-c", script], environment: ["ADDRESS": address], timeout: timeout)
+        let (_, python) = try connection()
+        return try CapturedRun.of(python, ["-c", script], environment: try clientEnvironment(), timeout: timeout)
     }
 
     /// Live processes carrying this cluster's service mark.

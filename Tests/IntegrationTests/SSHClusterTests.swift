@@ -22,7 +22,7 @@ struct SSHClusterTests {
         #expect(status["provider"] as? String == "ssh")
         #expect(status["supervisor"] as? String == "detached")
         let (address, _) = try cluster.connection()
-        #expect(address.hasPrefix("tcp://127.0.0.2:"))
+        #expect(address.hasPrefix("tls://127.0.0.2:"), "ssh clusters run with TLS by default")
         let hosts = Set(((status["workers"] as? [String: Any])?["list"] as? [[String: Any]] ?? []).compactMap { $0["host"] as? String })
         #expect(hosts == ["127.0.0.3", "127.0.0.4"])
         // Every Dask process listens on its host's address (or loopback), never on all interfaces.

@@ -102,7 +102,8 @@ public final class ClusterController {
     /// `confirm` is asked before a plan that launches instances or that undoes a `scale`.
     private func converge(to spec: ClusterSpec, state: ClusterState?, scaledWorkers: Int?, undoing: ScaleUndo?,
                           dryRun: Bool, until: NodePhase?, confirm: (Plan) throws -> Bool) throws -> UpResult {
-        let backend = try Backends.make(for: spec, homes: homes, state: state)
+        let tls = dryRun ? nil : try authority(for: spec, state: state)
+        let backend = try Backends.make(for: spec, homes: homes, state: state, tls: tls)
         let observed = try observe(state, backend: backend)
         var plan = try Planner(placement: backend, nodes: backend.nodeProvider)
             .plan(desired: spec, state: state, observed: observed)
@@ -121,10 +122,31 @@ public final class ClusterController {
         if let until, newState.nodes.contains(where: { $0.phase <= until }) {
             return UpResult(plan: plan, state: newState, changed: true, status: nil)
         }
+        if let tls { try renewCertificates(of: newState, tls: tls, backend: backend) }
         // Every service in the new state was started or seen running, and the wait just saw
         // their workers registered: no need to ask each node again.
         return UpResult(plan: plan, state: newState, changed: !plan.isEmpty,
                         status: status(of: newState, backend: backend, running: Set(newState.services.map(\.name))))
+    }
+
+    /// The cluster's authority when `spec` runs with TLS, and the client's files. A new
+    /// authority is made only while no service of the cluster runs with TLS.
+    private func authority(for spec: ClusterSpec, state: ClusterState?) throws -> ClusterTLS? {
+        guard spec.usesTLS else { return nil }
+        let runsWithTLS = state.map { !$0.services.isEmpty && $0.endpoint.tls == true } ?? false
+        let tls = try ClusterTLS(clusterDirectory: try store.directory(for: spec.name), cluster: spec.name,
+                                 create: !runsWithTLS)
+        try tls.ensureClient()
+        return tls
+    }
+
+    /// Gives nodes whose certificates near their end new ones, without restarting anything.
+    private func renewCertificates(of state: ClusterState, tls: ClusterTLS, backend: ClusterBackend) throws {
+        let nodes = Set(state.services.map(\.node))
+        guard nodes.contains(where: { tls.certificates.nodeNeedsRenewal($0, authority: tls.authority) }) else { return }
+        reporter.step("renewing certificates that expire within \(Int(ClusterCertificates.renewalMargin / 86_400)) days")
+        try CertificateRotation(backend: backend, certificates: tls.certificates, reporter: reporter)
+            .rotate(state, newAuthority: false, schedulerRunning: state.scheduler != nil)
     }
 
     private func observe(_ state: ClusterState?, backend: ClusterBackend) throws -> Observation {
@@ -250,6 +272,56 @@ public final class ClusterController {
         }
     }
 
+    // MARK: certificates
+
+    /// Replaces the certificates of cluster `reference` (every node's and the client's; with
+    /// `newAuthority`, the authority's too) while it runs, restarting nothing. Returns the
+    /// number of nodes given new certificates.
+    public func rotateCertificates(_ reference: ClusterReference, newAuthority: Bool) throws -> Int {
+        let name = try resolve(reference)
+        _ = try existingState(name)
+        let lock = try store.lock(name)
+        defer { lock.release() }
+        let state = try existingState(name)
+        guard state.spec.usesTLS else {
+            throw ClusterError.usage("\(name) runs without TLS (security.tls: \(state.spec.security.tls.rawValue)); "
+                                     + "there are no certificates to rotate")
+        }
+        let certificates = ClusterCertificates(clusterDirectory: try store.directory(for: name), cluster: name)
+        let authority = try certificates.authority(create: false)
+        let backend = try Backends.make(for: state.spec, homes: homes, state: state,
+                                        tls: ClusterTLS(certificates: certificates, authority: authority))
+        let running = try backend.running(state.services, cluster: name)
+        let schedulerRunning = state.scheduler.map { running.contains($0.name) } ?? false
+        if !state.services.isEmpty && !schedulerRunning {
+            throw ClusterError("the scheduler of \(name) does not run, so its services cannot take new certificates now; "
+                               + "run `clusterctl up` first (it restarts them with fresh certificates)")
+        }
+        return try CertificateRotation(backend: backend, certificates: certificates, reporter: reporter)
+            .rotate(state, newAuthority: newAuthority, schedulerRunning: schedulerRunning)
+    }
+
+    /// Where a client connects to cluster `reference`, and with which TLS files.
+    public func connection(_ reference: ClusterReference) throws -> (address: String, tls: ClientTLSFiles?) {
+        let name = try resolve(reference)
+        let state = try existingState(name)
+        guard !state.services.isEmpty, state.endpoint.port != 0 else {
+            throw ClusterError("\(name) is down; `clusterctl up` starts it")
+        }
+        return (state.endpoint.clientAddress, try clientTLS(of: state))
+    }
+
+    /// The client's TLS files of a TLS cluster (nil without TLS); an error when they are missing.
+    private func clientTLS(of state: ClusterState) throws -> ClientTLSFiles? {
+        guard state.endpoint.tls == true else { return nil }
+        let files = ClusterCertificates(clusterDirectory: try store.directory(for: state.name), cluster: state.name).client
+        guard [files.authority, files.certificate, files.key].allSatisfy(FileManager.default.fileExists(atPath:)) else {
+            throw ClusterError("\(state.name) uses TLS but the client's certificate is not in \(URL(fileURLWithPath: files.key).deletingLastPathComponent().path); "
+                               + "it is made on the machine that ran `clusterctl up`")
+        }
+        return files
+    }
+
     // MARK: status, list
 
     /// The cluster's services and what its scheduler reports.
@@ -284,7 +356,8 @@ public final class ClusterController {
             scheduler: .init(address: state.endpoint.port == 0 ? "(not started)" : state.endpoint.clientAddress,
                              dashboard: state.endpoint.dashboardPort == 0 ? "(not started)" : state.endpoint.dashboard,
                              node: state.scheduler?.node, running: schedulerRunning,
-                             tunnel: dashboardTunnel(state), dashboardPages: identity?.dashboard),
+                             tunnel: dashboardTunnel(state), dashboardPages: identity?.dashboard,
+                             tls: try? clientTLS(of: state)),
             workers: .init(desired: desired, registered: workers.count, list: workers),
             nodes: state.nodes.map {
                 .init(id: $0.id, role: $0.role.rawValue, phase: $0.phase.rawValue, instanceId: $0.instanceId,

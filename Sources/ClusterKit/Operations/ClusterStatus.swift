@@ -12,9 +12,11 @@ public struct ClusterStatus: Codable, Sendable {
         /// What the running scheduler says: true when it serves the dashboard pages, false
         /// when bokeh is missing from its environment; nil when it did not say.
         public var dashboardPages: Bool?
+        /// The files a client connects with when the cluster runs with TLS (nil: plain TCP).
+        public var tls: ClientTLSFiles?
 
         enum CodingKeys: String, CodingKey {
-            case address, dashboard, node, running, tunnel
+            case address, dashboard, node, running, tunnel, tls
             case dashboardPages = "dashboard_pages"
         }
     }

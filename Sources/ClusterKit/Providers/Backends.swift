@@ -4,27 +4,28 @@ import Foundation
 /// Makes the backend that serves a spec's provider.
 public enum Backends {
     /// The backend for `spec`, continuing from `state` if the cluster exists.
-    public static func make(for spec: ClusterSpec, homes: Homes, state: ClusterState?,
+    /// `tls` is the cluster's authority when it runs with TLS.
+    public static func make(for spec: ClusterSpec, homes: Homes, state: ClusterState?, tls: ClusterTLS? = nil,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClusterBackend {
         switch spec.provider {
         case .local:
-            return LocalBackend(spec: spec, homes: homes, environmentPath: state?.environmentPath)
+            return LocalBackend(spec: spec, homes: homes, environmentPath: state?.environmentPath, tls: tls)
         case .ssh(let ssh):
             let knownHosts = try StateStore(homes: homes).directory(for: spec.name).appendingPathComponent("known_hosts").path
             let nodes = FixedNodes(scheduler: ssh.scheduler, workers: ssh.workers, listenAddresses: ssh.listenAddresses)
             return SSHBackend(spec: spec, access: ssh.access, installDir: ssh.installDir, nodeProvider: nodes,
-                              facts: state?.nodeFacts ?? [:]) { _, address in
+                              facts: state?.nodeFacts ?? [:], tls: tls) { _, address in
                 let runner = SSHRunner(host: address, access: ssh.access, clusterKnownHosts: knownHosts)
                 try runner.connect()
                 return runner
             }
         case .ec2(let ec2):
-            return try makeEC2(spec: spec, ec2: ec2, homes: homes, state: state, environment: environment)
+            return try makeEC2(spec: spec, ec2: ec2, homes: homes, state: state, tls: tls, environment: environment)
         }
     }
 
     private static func makeEC2(spec: ClusterSpec, ec2: EC2ProviderSpec, homes: Homes, state: ClusterState?,
-                                environment: [String: String]) throws -> ClusterBackend {
+                                tls: ClusterTLS?, environment: [String: String]) throws -> ClusterBackend {
         guard spec.scheduler.port != 0 else {
             throw ClusterError.usage("scheduler.port must be a fixed port for the ec2 provider (its security group opens it); "
                                      + "write for example port: 8786")
@@ -38,7 +39,7 @@ public enum Backends {
                              callerCIDR: { try EC2Connection.callerCIDR(environment: environment) })
         let access = SSHAccess(user: ec2.sshUser, key: keyPath, hostKeyPolicy: .acceptNew, readsUserKnownHosts: false)
         let backend = SSHBackend(spec: spec, access: access, installDir: ec2.installDir, nodeProvider: nodes,
-                                 facts: state?.nodeFacts ?? [:], schedulerBindsEverywhere: true) { node, address in
+                                 facts: state?.nodeFacts ?? [:], schedulerBindsEverywhere: true, tls: tls) { node, address in
             try EC2Connection.connectWhenReady(node: node, address: address, access: access, knownHosts: knownHosts,
                                                timeout: ec2.sshTimeout, nodes: nodes)
         }

@@ -31,6 +31,10 @@ public protocol NodeAccess {
     func runner(for id: String) throws -> CommandRunner
     /// Removes what clusterctl installed on node `id` (after its services stopped).
     func purge(_ id: String) throws
+    /// The addresses node `id` is reached at, named in its TLS certificate.
+    func certificateAddresses(of id: String) throws -> [String]
+    /// Puts TLS files on node `id` (as a service start does; directly for renewal and rotation).
+    func installTLS(_ files: NodeTLSFiles, on id: String) throws -> NodeTLSPaths
 }
 
 /// The Dask services: where the scheduler listens, starting and stopping services, which run,

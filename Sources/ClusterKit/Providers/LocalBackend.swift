@@ -12,9 +12,12 @@ public final class LocalBackend: ClusterBackend {
     private let listenHost: String
     private let python: String
     private let runner: LocalRunner
+    /// Where the services' certificates come from (nil: no TLS, `local`'s default).
+    private let tls: ClusterTLS?
 
     /// A backend for cluster `spec.name`; `environmentPath` is the environment it already uses.
-    public init(spec: ClusterSpec, homes: Homes, environmentPath: String?) {
+    public init(spec: ClusterSpec, homes: Homes, environmentPath: String?, tls: ClusterTLS? = nil) {
+        self.tls = tls
         self.homes = homes
         cluster = spec.name
         if case .local(let local) = spec.provider { listenHost = local.host } else { listenHost = "127.0.0.1" }
@@ -53,7 +56,7 @@ public final class LocalBackend: ClusterBackend {
         }
         let schedulerPort = try port(spec.scheduler.port, "scheduler", listenHost)
         let dashboardPort = try port(spec.scheduler.dashboardPort, "dashboard", "127.0.0.1")
-        return SchedulerEndpoint(host: listenHost, port: schedulerPort, dashboardPort: dashboardPort)
+        return SchedulerEndpoint(host: listenHost, port: schedulerPort, dashboardPort: dashboardPort, tls: tls != nil)
     }
 
     public func schedulerAPI(_ endpoint: SchedulerEndpoint) throws -> SchedulerAPI {
@@ -73,20 +76,38 @@ public final class LocalBackend: ClusterBackend {
     }
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
-        let argv = DaskCommands(environment: try environment()).scheduler(spec, endpoint: endpoint)
+        let tlsPaths = try installTLS()
+        let argv = DaskCommands(environment: try environment()).scheduler(spec, endpoint: endpoint, tls: tlsPaths)
         let pid = try keeper.start("scheduler", role: .scheduler, argv: argv,
-                                   environment: DaskCommands.schedulerEnvironment(runtimeDirectory: keeper.runtimeDirectory))
+                                   environment: DaskCommands.schedulerEnvironment(runtimeDirectory: keeper.runtimeDirectory)
+                                       .merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 })
         return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid,
                              logPath: keeper.logFile("scheduler"))
     }
 
     public func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node: String,
                              count: Int) throws -> ServiceRecord {
+        let tlsPaths = try installTLS()
         let argv = DaskCommands(environment: try environment())
-            .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: listenHost)
-        let pid = try keeper.start(service, role: .worker, argv: argv, environment: DaskCommands.workerEnvironment)
+            .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: listenHost, tls: tlsPaths)
+        let pid = try keeper.start(service, role: .worker, argv: argv,
+                                   environment: DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 })
         return ServiceRecord(name: service, role: .worker, node: node, pid: pid, workerCount: count,
                              logPath: keeper.logFile(service))
+    }
+
+    /// A fresh certificate for this machine before a service starts; nil without TLS.
+    private func installTLS() throws -> NodeTLSPaths? {
+        guard let tls else { return nil }
+        return try installTLS(try tls.credential(for: schedulerNode, addresses: certificateAddresses(of: schedulerNode)),
+                              on: schedulerNode)
+    }
+
+    public func certificateAddresses(of node: String) throws -> [String] { [listenHost] }
+
+    public func installTLS(_ files: NodeTLSFiles, on node: String) throws -> NodeTLSPaths {
+        try NodeTLSInstaller.install(files, runner: runner, directory: directory.appendingPathComponent("node-tls").path,
+                                     stagingDirectory: keeper.runtimeDirectory, owner: nil, sudo: "")
     }
 
     public func stop(_ service: ServiceRecord, cluster: String) throws {
@@ -104,7 +125,7 @@ public final class LocalBackend: ClusterBackend {
 
     /// Removes the cluster's pid files and logs; the shared environment stays in the cache.
     public func purge(_ node: String) throws {
-        for sub in ["run", "logs"] {
+        for sub in ["run", "logs", "node-tls"] {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(sub))
         }
     }

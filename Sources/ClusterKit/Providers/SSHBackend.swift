@@ -14,6 +14,8 @@ public final class SSHBackend: ClusterBackend {
     /// address (ec2, where that address is not on any interface of the instance).
     private let schedulerBindsEverywhere: Bool
     private let connect: (_ node: NodeRecord, _ address: String) throws -> CommandRunner
+    /// Where node certificates come from (nil: the cluster runs without TLS).
+    private let tls: ClusterTLS?
     private let lock = NSLock()
     private var records: [String: NodeRecord] = [:]
     private var addresses: [String: (ssh: String, listen: String)] = [:]
@@ -27,7 +29,7 @@ public final class SSHBackend: ClusterBackend {
     /// once; launched ones once `use(_:)` hands them over); `connect` opens a runner to a node's
     /// address (an `SSHRunner` in production); `facts` are what nodes already told an earlier command.
     public init(spec: ClusterSpec, access: SSHAccess, installDir: String?, nodeProvider: NodeProvider,
-                facts: [String: NodeFacts], schedulerBindsEverywhere: Bool = false,
+                facts: [String: NodeFacts], schedulerBindsEverywhere: Bool = false, tls: ClusterTLS? = nil,
                 connect: @escaping (_ node: NodeRecord, _ address: String) throws -> CommandRunner) {
         cluster = spec.name
         self.access = access
@@ -36,6 +38,7 @@ public final class SSHBackend: ClusterBackend {
         python = spec.environment.python
         self.facts = facts
         self.schedulerBindsEverywhere = schedulerBindsEverywhere
+        self.tls = tls
         self.connect = connect
         if !nodeProvider.makesNodes, let pool = try? nodeProvider.list() { use(pool) }
     }
@@ -154,7 +157,7 @@ public final class SSHBackend: ClusterBackend {
         }
         return SchedulerEndpoint(host: host, port: ports[0], dashboardPort: ports[1],
                                  publicHost: schedulerBindsEverywhere ? addresses.ssh : nil,
-                                 bindHost: schedulerBindsEverywhere ? bindHost : nil)
+                                 bindHost: schedulerBindsEverywhere ? bindHost : nil, tls: tls != nil)
     }
 
     public func schedulerAPI(_ endpoint: SchedulerEndpoint) throws -> SchedulerAPI {
@@ -190,19 +193,41 @@ public final class SSHBackend: ClusterBackend {
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
         let node = try node(schedulerNode)
-        let argv = DaskCommands(environment: node.environmentDirectory).scheduler(spec, endpoint: endpoint)
-        let pid = try node.keeper.start("scheduler", role: .scheduler, argv: argv,
-                                        environment: DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory))
+        let tlsPaths = try installTLS(on: schedulerNode, node: node)
+        let argv = DaskCommands(environment: node.environmentDirectory).scheduler(spec, endpoint: endpoint, tls: tlsPaths)
+        let environment = DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory)
+            .merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
+        let pid = try node.keeper.start("scheduler", role: .scheduler, argv: argv, environment: environment)
         return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid)
     }
 
     public func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node id: String,
                              count: Int) throws -> ServiceRecord {
         let node = try node(id)
+        let tlsPaths = try installTLS(on: id, node: node)
         let argv = DaskCommands(environment: node.environmentDirectory)
-            .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: try address(of: id).listen)
-        let pid = try node.keeper.start(service, role: .worker, argv: argv, environment: DaskCommands.workerEnvironment)
+            .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: try address(of: id).listen, tls: tlsPaths)
+        let environment = DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
+        let pid = try node.keeper.start(service, role: .worker, argv: argv, environment: environment)
         return ServiceRecord(name: service, role: .worker, node: id, pid: pid, workerCount: count)
+    }
+
+    /// Gives node `id` a fresh certificate from the cluster's authority before a service starts
+    /// there; nil when the cluster runs without TLS.
+    private func installTLS(on id: String, node: SSHNode) throws -> NodeTLSPaths? {
+        guard let tls else { return nil }
+        return try installTLS(try tls.credential(for: id, addresses: certificateAddresses(of: id)), on: id)
+    }
+
+    public func certificateAddresses(of id: String) throws -> [String] {
+        let addresses = try address(of: id)
+        return [addresses.ssh, addresses.listen]
+    }
+
+    public func installTLS(_ files: NodeTLSFiles, on id: String) throws -> NodeTLSPaths {
+        let node = try node(id)
+        return try NodeTLSInstaller.install(files, runner: node.runner, directory: node.tlsDirectory,
+                                            stagingDirectory: node.runtimeDirectory, owner: node.serviceUser, sudo: node.sudo)
     }
 
     public func stop(_ service: ServiceRecord, cluster: String) throws {

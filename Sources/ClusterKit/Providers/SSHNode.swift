@@ -14,6 +14,8 @@ struct SSHNode {
     var tlsDirectory: String { installDirectory + "/tls" }
     /// The unprivileged user the Dask services run as, when clusterctl makes one (nil: the login user).
     var serviceUser: String? { nil }
+    /// `sudo -n ` when the login user is not root but may become it, else empty.
+    let sudo: String
 
     /// Asks the host who we are there and whether systemd runs, in one round trip.
     static func probe(host: String, runner: CommandRunner) throws -> NodeFacts {
@@ -42,6 +44,7 @@ struct SSHNode {
         if directory == "~" || directory.hasPrefix("~/") { directory = facts.home + directory.dropFirst() }
         self.host = host
         self.runner = runner
+        sudo = facts.privilege == .sudo ? "sudo -n " : ""
         installDirectory = directory
         if facts.systemd && facts.privilege != .user {
             keeper = SystemdKeeper(runner: runner, cluster: cluster, runtimeDirectory: directory + "/run",

@@ -28,20 +28,33 @@ public struct DaskCommands: Sendable {
 
     private var dask: String { environment + "/bin/dask" }
 
-    /// `dask scheduler` listening on `endpoint.bindHost` or `endpoint.host`, its HTTP server on loopback.
-    public func scheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) -> [String] {
+    /// `dask scheduler` listening on `endpoint.bindHost` or `endpoint.host`, its HTTP server on
+    /// loopback; with `tls`, speaking only mutual TLS with those files.
+    public func scheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, tls: NodeTLSPaths? = nil) -> [String] {
         var argv = [dask, "scheduler", "--host", endpoint.bindHost ?? endpoint.host, "--port", String(endpoint.port),
                     "--dashboard-address", "127.0.0.1:\(endpoint.dashboardPort)"]
         if let idle = spec.scheduler.idleTimeout {
             argv += ["--idle-timeout", "\(idle)s"]
         }
-        return argv
+        return argv + Self.tlsArguments(tls)
+    }
+
+    /// Dask's TLS options: the protocol, the CA every peer must be signed by, and this node's
+    /// certificate file (which holds its key too; paths only, never contents).
+    static func tlsArguments(_ tls: NodeTLSPaths?) -> [String] {
+        guard let tls else { return [] }
+        return ["--protocol", "tls", "--tls-ca-file", tls.authority, "--tls-cert", tls.certificate]
+    }
+
+    /// What a service's environment adds with TLS: no plain connection is ever made or taken.
+    public static func tlsEnvironment(_ tls: NodeTLSPaths?) -> [String: String] {
+        tls == nil ? [:] : ["DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True"]
     }
 
     /// `dask worker` running `count` workers under nannies, named `name` (one worker) or
     /// `name-0`, `name-1`, ... (several), listening on `listenHost`.
     public func worker(_ spec: ClusterSpec, scheduler: SchedulerEndpoint, name: String, count: Int,
-                       listenHost: String) -> [String] {
+                       listenHost: String, tls: NodeTLSPaths? = nil) -> [String] {
         [dask, "worker", scheduler.address,
          "--name", name,
          "--nworkers", String(count),
@@ -50,7 +63,7 @@ public struct DaskCommands: Sendable {
          "--host", listenHost,
          // The worker's own HTTP server (health, metrics) runs even without the dashboard, on
          // every interface unless told otherwise; like the scheduler's, it has no authentication.
-         "--no-dashboard", "--dashboard-address", "127.0.0.1:0"]
+         "--no-dashboard", "--dashboard-address", "127.0.0.1:0"] + Self.tlsArguments(tls)
     }
 
     /// The Dask worker names a service started with `workerCount` workers registers.

@@ -52,4 +52,34 @@ public struct SchedulerAPI: Sendable {
                                details: String(response.text.prefix(2000)))
         }
     }
+
+    /// How many Dask servers read their TLS files again.
+    public struct TLSReload: Decodable, Sendable {
+        /// `worker` and `nanny` counts.
+        public var reloaded: [String: Int]
+        /// Server (`scheduler`, `worker ADDRESS`, `nanny ADDRESS`) to the reason it failed.
+        public var failures: [String: String]
+    }
+
+    /// Asks the scheduler, its workers and their nannies to read their TLS files again and use
+    /// them for every new connection (clusterctl's route in `runtime/clusterctl_http.py`).
+    public func reloadTLS() throws -> TLSReload {
+        let request = HTTPRequest(method: "POST", url: base + "/clusterctl/v1/reload-tls", body: Data())
+        let response: HTTPResponse
+        do {
+            response = try HTTPClient(configuration: {
+                var c = HTTPClientConfiguration()
+                c.connectTimeout = 5
+                c.timeout = 120
+                return c
+            }()).send(request)
+        } catch {
+            throw ClusterError("could not ask the scheduler to reload its certificates: \(error)")
+        }
+        guard response.status == 200, let reload = try? JSONDecoder().decode(TLSReload.self, from: response.body) else {
+            throw ClusterError("the scheduler could not reload its certificates (HTTP \(response.status))",
+                               details: String(response.text.prefix(2000)))
+        }
+        return reload
+    }
 }

@@ -176,13 +176,29 @@ public struct EnvironmentSpec: Codable, Equatable, Sendable {
     }
 }
 
-/// TLS between scheduler, workers and clients.
+/// Mutual TLS between scheduler, workers and clients.
 public enum TLSMode: String, Codable, Equatable, Sendable {
-    case auto, on, off
+    /// On for the remote providers (`ssh`, `ec2`), off for `local`.
+    case auto
+    case on, off
 }
 
 /// The security section.
 public struct SecuritySpec: Codable, Equatable, Sendable {
     public var tls: TLSMode = .auto
     public init(tls: TLSMode = .auto) { self.tls = tls }
+}
+
+extension ClusterSpec {
+    /// True when the cluster's Dask parties talk mutual TLS: `security.tls`, with `auto`
+    /// meaning on wherever the scheduler is on another machine.
+    public var usesTLS: Bool {
+        switch security.tls {
+        case .on: return true
+        case .off: return false
+        case .auto:
+            if case .local = provider { return false }
+            return true
+        }
+    }
 }

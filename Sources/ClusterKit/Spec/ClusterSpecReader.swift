@@ -175,12 +175,7 @@ struct ClusterSpecReader {
         guard let node = fields["tls"], let text = reader.choice(node, fields.label("tls"), among: ["auto", "on", "off"]) else {
             return security
         }
-        if text == "on" {
-            reader.report(SourcePosition(node.mark), "TLS is not implemented yet, so security.tls cannot be on",
-                          hint: "write tls: auto or tls: off (both mean plain TCP in this version)")
-        } else if let mode = TLSMode(rawValue: text) {
-            security.tls = mode
-        }
+        if let mode = TLSMode(rawValue: text) { security.tls = mode }
         return security
     }
 }

@@ -38,7 +38,8 @@ public enum ResolvedSpecPrinter {
                  note: spec.environment.base == .complete ? "what dask[complete] lists: numpy, pandas, pyarrow, bokeh, ..." : "dask and distributed only")
         out.list("packages", spec.environment.packages, indent: 1, note: "installed on top of the pinned set in templates/packages.txt")
         out.line("security:")
-        out.pair("tls", spec.security.tls.rawValue, indent: 1, note: spec.security.tls == .off ? nil : "plain TCP until TLS lands")
+        out.pair("tls", spec.security.tls.rawValue, indent: 1,
+                 note: spec.security.tls == .auto ? (spec.usesTLS ? "on: mutual TLS, remote scheduler" : "off: everything on this machine") : nil)
         return out.text
     }
 

@@ -88,19 +88,25 @@ public struct SchedulerEndpoint: Codable, Equatable, Sendable {
     /// Address the scheduler listens on when it differs from `host` (`0.0.0.0` on ec2, whose
     /// public address is not on any interface of the instance).
     public var bindHost: String?
+    /// True when the scheduler speaks mutual TLS (`tls://`); absent in state written before TLS.
+    public var tls: Bool?
 
-    public init(host: String, port: Int, dashboardPort: Int, publicHost: String? = nil, bindHost: String? = nil) {
+    public init(host: String, port: Int, dashboardPort: Int, publicHost: String? = nil, bindHost: String? = nil,
+                tls: Bool = false) {
         self.host = host
         self.port = port
         self.dashboardPort = dashboardPort
         self.publicHost = publicHost
         self.bindHost = bindHost
+        self.tls = tls ? true : nil
     }
 
-    /// `tcp://host:port`, what workers connect to.
-    public var address: String { "tcp://\(Self.bracketed(host)):\(port)" }
+    /// `tls` or `tcp`.
+    public var scheme: String { tls == true ? "tls" : "tcp" }
+    /// `tcp://host:port` (or `tls://`), what workers connect to.
+    public var address: String { "\(scheme)://\(Self.bracketed(host)):\(port)" }
     /// What `Client(...)` takes.
-    public var clientAddress: String { "tcp://\(Self.bracketed(publicHost ?? host)):\(port)" }
+    public var clientAddress: String { "\(scheme)://\(Self.bracketed(publicHost ?? host)):\(port)" }
     /// The dashboard's URL on the scheduler node: its HTTP server listens on that node's
     /// loopback only (it has no authentication).
     public var dashboard: String { "http://127.0.0.1:\(dashboardPort)/status" }

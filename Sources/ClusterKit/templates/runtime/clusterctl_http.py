@@ -1,15 +1,24 @@
-"""A read-only route on the Dask scheduler's HTTP server for clusterctl.
+"""clusterctl's routes on the Dask scheduler's HTTP server.
 
-Dask's own /json/identity.json stops answering (HTTP 500) once workers report task metrics
-keyed by tuples, which JSON cannot hold. This route reports just what clusterctl needs, the
-registered workers, in the same shape, and whether the scheduler serves the dashboard pages
-(false when bokeh is missing from its environment). Loaded through the scheduler's
-`distributed.scheduler.http.routes` setting; the HTTP server listens on loopback only.
+- GET /clusterctl/v1/workers: Dask's own /json/identity.json stops answering (HTTP 500) once
+  workers report task metrics keyed by tuples, which JSON cannot hold. This route reports just
+  what clusterctl needs, the registered workers, in the same shape, and whether the scheduler
+  serves the dashboard pages (false when bokeh is missing from its environment).
+- POST /clusterctl/v1/reload-tls: the scheduler, every worker and every nanny read their TLS
+  files again (the same paths, new contents) and use them for every new connection; open
+  connections and the data held in memory stay. This is how certificates are replaced
+  without a restart. It reads only files the services' user owns, so it grants nothing.
+
+Loaded through the scheduler's `distributed.scheduler.http.routes` setting; the HTTP server
+listens on loopback only.
 """
 import json
 import sys
 
+import cloudpickle
 from distributed.http.utils import RequestHandler
+from distributed.protocol.pickle import dumps
+from distributed.protocol.serialize import Serialized, deserialize
 
 
 def dashboard_pages():
@@ -35,4 +44,55 @@ class WorkersHandler(RequestHandler):
         self.write(json.dumps({"address": scheduler.address, "workers": workers, "dashboard": dashboard_pages()}))
 
 
-routes = [("/clusterctl/v1/workers", WorkersHandler, {})]
+def reload_tls(server, role):
+    """Rebuilds `server`'s TLS contexts from its TLS files and swaps them in: its listeners
+    (the next handshake uses them) and its outgoing connection arguments (shared with its
+    connection pool)."""
+    listen = server.security.get_listen_args(role)["ssl_context"]
+    connect = server.security.get_connection_args(role)["ssl_context"]
+    if listen is None or connect is None:
+        raise RuntimeError("this server has no TLS files configured")
+    swapped = 0
+    for listener in server.listeners:
+        tcp_server = getattr(listener, "tcp_server", None)
+        if tcp_server is not None and tcp_server.ssl_options is not None:
+            tcp_server.ssl_options = listen
+            listener.server_args["ssl_options"] = listen
+            swapped += 1
+    server.connection_args["ssl_context"] = connect
+    if getattr(server, "rpc", None) is not None:
+        server.rpc.connection_args["ssl_context"] = connect
+    return swapped
+
+
+def reload_worker_tls(dask_worker):
+    """`reload_tls` in a worker or a nanny, through Dask's `run`."""
+    return reload_tls(dask_worker, "worker")
+
+
+class ReloadTLSHandler(RequestHandler):
+    async def post(self):
+        scheduler = self.server
+        failures = {}
+        try:
+            reload_tls(scheduler, "scheduler")
+        except Exception as error:  # noqa: BLE001 - reported to clusterctl
+            failures["scheduler"] = repr(error)
+        # Workers need not import this module: the function travels by value.
+        cloudpickle.register_pickle_by_value(sys.modules[__name__])
+        message = {"op": "run", "function": dumps(reload_worker_tls), "args": dumps(()), "kwargs": dumps({}), "wait": True}
+        reloaded = {"worker": 0, "nanny": 0}
+        for nanny, kind in ((False, "worker"), (True, "nanny")):
+            results = await scheduler.broadcast(msg=message, nanny=nanny, on_error="return")
+            for address, result in results.items():
+                if isinstance(result, Serialized):
+                    result = deserialize(result.header, result.frames)
+                if isinstance(result, dict) and result.get("status") == "OK":
+                    reloaded[kind] += 1
+                else:
+                    failures[f"{kind} {address}"] = repr(result.get("exception") if isinstance(result, dict) else result)
+        self.set_header("Content-Type", "application/json")
+        self.write(json.dumps({"reloaded": reloaded, "failures": failures}))
+
+
+routes = [("/clusterctl/v1/workers", WorkersHandler, {}), ("/clusterctl/v1/reload-tls", ReloadTLSHandler, {})]

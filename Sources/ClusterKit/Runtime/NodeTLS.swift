@@ -1,0 +1,60 @@
+import Foundation
+
+/// Where a node's Dask services find their TLS files.
+public struct NodeTLSPaths: Codable, Equatable, Sendable {
+    /// The cluster's CA certificate.
+    public var authority: String
+    /// The node's certificate followed by its private key (0600, owned by the services' user).
+    public var certificate: String
+}
+
+/// Puts a node's TLS files in place through its runner: the certificate and key travel as a
+/// file over the runner's own channel (SFTP/SCP over the verified SSH connection, or a local
+/// write), never in a command line; one shell command then moves them into `directory`,
+/// owned by the services' user, mode 0600.
+enum NodeTLSInstaller {
+    /// Installs `credential` in `directory` on the runner's node, staging through `stagingDirectory`
+    /// (a folder of the login user's); `owner` is the services' user (nil: the login user),
+    /// `sudo` the prefix that makes the login user root (empty when it is root or needs none).
+    static func install(_ files: NodeTLSFiles, runner: CommandRunner, directory: String,
+                        stagingDirectory: String, owner: String?, sudo: String) throws -> NodeTLSPaths {
+        let paths = NodeTLSPaths(authority: directory + "/ca.pem", certificate: directory + "/node.pem")
+        let staged = "\(stagingDirectory)/.tls-\(UUID().uuidString.lowercased()).pem"
+        if let pem = files.certificateAndKeyPEM {
+            try runner.upload(Data(pem.utf8), to: staged, mode: 0o600)
+        }
+        let ownership = owner.map { ["-o", $0, "-g", $0] } ?? []
+        let authority = Data(files.authorityPEM.utf8).base64EncodedString()
+        let q = ShellQuote.quote
+        var command = "trap \(q("rm -f " + q(staged))) EXIT; set -e; umask 077; "
+            + sudo + ShellQuote.join(["install", "-d", "-m", "0700"] + ownership + [directory]) + "; "
+        if files.certificateAndKeyPEM != nil {
+            command += sudo + ShellQuote.join(["install", "-m", "0600"] + ownership + [staged, paths.certificate]) + "; "
+        }
+        command += "printf '%s' \(authority) | base64 -d | " + sudo + "tee " + q(paths.authority + ".new") + " >/dev/null; "
+            + sudo + "chmod 0644 " + q(paths.authority + ".new") + "; "
+            + sudo + "mv -f " + q(paths.authority + ".new") + " " + q(paths.authority)
+        let result = try runner.run(command, timeout: 60)
+        guard result.exitCode == 0 else {
+            throw ClusterError("\(runner.host): could not install the node's TLS certificate in \(directory)", details: result.tail())
+        }
+        return paths
+    }
+}
+
+/// What a node receives: its certificate followed by its key (one 0600 file, which Dask's
+/// `--tls-cert` reads both from; nil keeps the node's current one), and the CA certificates
+/// it trusts (one, or two while an authority is being replaced).
+public struct NodeTLSFiles: Sendable, CustomStringConvertible, CustomReflectable {
+    let certificateAndKeyPEM: String?
+    let authorityPEM: String
+
+    init(certificateAndKeyPEM: String?, authorityPEM: String) {
+        self.certificateAndKeyPEM = certificateAndKeyPEM
+        self.authorityPEM = authorityPEM
+    }
+
+    /// Says what it holds, never the key.
+    public var description: String { certificateAndKeyPEM == nil ? "node TLS files (CA only)" : "node TLS files (certificate, key, CA)" }
+    public var customMirror: Mirror { Mirror(self, children: ["description": description]) }
+}
