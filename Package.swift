@@ -24,7 +24,7 @@ let package = Package(
 
         // HTTP over libcurl, with AWS-style retries.
         .target(name: "HTTPKit", dependencies: ["CCurl"]),
-        // SHA-256 and HMAC on OpenSSL libcrypto: the one wrapper of it.
+        // OpenSSL libcrypto, wrapped once: SHA-256, HMAC, ed25519 keys, X.509 certificates.
         .target(name: "OpenSSLKit", dependencies: ["COpenSSL"]),
         // SigV4, credentials, EC2 and S3 clients.
         .target(name: "AWSKit", dependencies: ["HTTPKit", "OpenSSLKit"]),

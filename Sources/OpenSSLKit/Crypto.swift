@@ -3,7 +3,7 @@ import Foundation
 
 /// SHA-256 and HMAC-SHA256 on OpenSSL libcrypto.
 ///
-/// This is the only type in clusterctl that touches OpenSSL: it allocates no context that
+/// Digests live here; keys and certificates in `Ed25519KeyPair` and `CertificateAuthority`. It allocates no context that
 /// outlives a call, and only Swift values (`[UInt8]`, `String`) leave it.
 public enum Crypto {
     /// Length in bytes of a SHA-256 digest.
