@@ -82,6 +82,33 @@ struct TLSClusterTests {
         #expect(cluster.markedProcesses().isEmpty, "left running: \(cluster.markedProcesses())")
     }
 
+    /// `tls: on` for the local provider: the same certificates and Dask options on this machine,
+    /// and a plain client is refused there too.
+    @Test func localClusterWithTLSOn() throws {
+        let cluster = try LocalClusterHarness(prefix: "ltls")
+        defer { cluster.tearDown() }
+        let file = try cluster.writeClusterFile(workers: 1, extra: "security:\n  tls: on")
+        let up = try cluster.clusterctl(["up", file], timeout: 600)
+        try #require(up.status == 0, "up failed:\n\(up.all)")
+        let (address, python) = try cluster.connection()
+        #expect(address.hasPrefix("tls://127.0.0.1:"))
+        let pasted = try CapturedRun.of(python, ["-c", Self.pythonSnippet(in: up.stdout) + "\n" + Self.example], timeout: 120)
+        #expect(pasted.stdout.contains("RESULT -285"), "pasted snippet:\n\(pasted.all)")
+        let port = address.split(separator: ":").last.map(String.init) ?? ""
+        let plain = try CapturedRun.of(python, ["-c", """
+            from distributed import Client
+            try:
+                Client("tcp://127.0.0.1:\(port)", timeout=8).close()
+                print("CONNECTED")
+            except Exception as error:
+                print("REFUSED", type(error).__name__)
+            import os; os._exit(0)
+            """], timeout: 90)
+        #expect(plain.stdout.contains("REFUSED"), "plain client:\n\(plain.all)")
+        let down = try cluster.clusterctl(["down", cluster.name, "--yes"], timeout: 300)
+        #expect(down.status == 0, "down:\n\(down.all)")
+    }
+
     /// The indented Python lines under "Connect from Python" in `up`'s output.
     static func pythonSnippet(in output: String) -> String {
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false)

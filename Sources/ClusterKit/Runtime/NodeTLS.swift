@@ -28,12 +28,16 @@ enum NodeTLSInstaller {
         let q = ShellQuote.quote
         var command = "trap \(q("rm -f " + q(staged))) EXIT; set -e; umask 077; "
             + sudo + ShellQuote.join(["install", "-d", "-m", "0700"] + ownership + [directory]) + "; "
+        // Each file is written beside its target under a name of its own, then renamed over
+        // it: a service starting meanwhile (or a second install) reads a whole file.
+        let suffix = "." + UUID().uuidString.lowercased() + ".new"
         if files.certificateAndKeyPEM != nil {
-            command += sudo + ShellQuote.join(["install", "-m", "0600"] + ownership + [staged, paths.certificate]) + "; "
+            command += sudo + ShellQuote.join(["install", "-m", "0600"] + ownership + [staged, paths.certificate + suffix]) + "; "
+                + sudo + "mv -f " + q(paths.certificate + suffix) + " " + q(paths.certificate) + "; "
         }
-        command += "printf '%s' \(authority) | base64 -d | " + sudo + "tee " + q(paths.authority + ".new") + " >/dev/null; "
-            + sudo + "chmod 0644 " + q(paths.authority + ".new") + "; "
-            + sudo + "mv -f " + q(paths.authority + ".new") + " " + q(paths.authority)
+        command += "printf '%s' \(authority) | base64 -d | " + sudo + "tee " + q(paths.authority + suffix) + " >/dev/null; "
+            + sudo + "chmod 0644 " + q(paths.authority + suffix) + "; "
+            + sudo + "mv -f " + q(paths.authority + suffix) + " " + q(paths.authority)
         let result = try runner.run(command, timeout: 60)
         guard result.exitCode == 0 else {
             throw ClusterError("\(runner.host): could not install the node's TLS certificate in \(directory)", details: result.tail())

@@ -9,7 +9,8 @@ public enum AtomicFile {
     /// Writes `data` to `url` with permission bits `mode`.
     public static func write(_ data: Data, to url: URL, mode: mode_t = 0o600) throws {
         let dir = url.deletingLastPathComponent().path
-        let temp = "\(dir)/.\(url.lastPathComponent).\(getpid()).tmp"
+        // Unique per call: two threads of one process may write the same file at once.
+        let temp = "\(dir)/.\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw failure("create", temp) }
         var ok = data.withUnsafeBytes { raw -> Bool in
