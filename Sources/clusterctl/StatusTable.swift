@@ -6,7 +6,7 @@ enum StatusTable {
     static func render(_ status: ClusterStatus) -> String {
         var lines = [
             "cluster:    \(status.name) (\(status.provider), services: \(status.supervisor)) \(status.phase)",
-            "scheduler:  \(status.scheduler.address) \(status.scheduler.running ? "running" : "NOT RUNNING")",
+            "scheduler:  \(status.scheduler.address) \(schedulerState(status.scheduler.state))",
             "dashboard:  \(status.scheduler.dashboard)" + (status.scheduler.tunnel.map { " (on the scheduler's node: `\($0)`)" } ?? ""),
             "workers:    \(status.workers.registered) registered / \(status.workers.desired) desired",
         ]
@@ -26,13 +26,24 @@ enum StatusTable {
         if !status.services.isEmpty {
             lines.append("")
             lines += table([["SERVICE", "ROLE", "NODE", "PID", "STATE"]] + status.services.map {
-                [$0.name, $0.role, $0.node, $0.pid.map(String.init) ?? "-", $0.running ? "running" : "exited"]
+                [$0.name, $0.role, $0.node, $0.pid.map(String.init) ?? "-", $0.state == .stopped ? "exited" : $0.state.rawValue]
             })
+        }
+        if !status.problems.isEmpty {
+            lines += [""] + status.problems.map { "could not check: \($0)" }
         }
         if status.phase == "degraded" {
             lines += ["", "Something is missing: `clusterctl up \(status.source ?? status.name)` repairs it."]
         }
         return lines.joined(separator: "\n")
+    }
+
+    static func schedulerState(_ state: ServiceState) -> String {
+        switch state {
+        case .running: return "running"
+        case .stopped: return "NOT RUNNING"
+        case .unknown: return "UNKNOWN (its node did not answer)"
+        }
     }
 
     static func table(_ rows: [[String]]) -> [String] {

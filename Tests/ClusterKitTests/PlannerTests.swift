@@ -73,6 +73,38 @@ struct OneNodePlacement: WorkerPlacement {
                                  .waitForWorkers(count: 1)])
     }
 
+    /// A scheduler whose node did not answer is neither running nor stopped: nothing is planned.
+    @Test func unknownSchedulerChangesNothing() throws {
+        let s = spec(workers: 2)
+        let observed = Observation(schedulerRunning: false, runningServices: ["g1"],
+                                   unknown: ["scheduler": "n1: timed out"])
+        let error = #expect(throws: ClusterError.self) {
+            try planner.plan(desired: s, state: state(s, groups: [("g0", 1), ("g1", 1)]), observed: observed)
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("cannot tell whether the scheduler runs (n1: timed out)"))
+    }
+
+    /// An unknown worker group is left as it is: not forgotten, not replaced, not retired.
+    @Test func unknownWorkersAreLeftAlone() throws {
+        let s = spec(workers: 2)
+        let observed = Observation(schedulerRunning: true, runningServices: ["g0"], unknown: ["g1": "n2: refused"])
+        let same = try planner.plan(desired: s, state: state(s, groups: [("g0", 1), ("g1", 1)]), observed: observed)
+        #expect(same.isEmpty, "\(same.actions)")
+        let down = try planner.plan(desired: spec(workers: 1), state: state(s, groups: [("g0", 1), ("g1", 1)]), observed: observed)
+        #expect(down.actions == [.retireWorkers(service: "g0", node: "n1", names: ["g0"], stopService: true),
+                                 .waitForWorkers(count: 1)])
+    }
+
+    /// Replacing every service would stop an unknown one: refused, naming it.
+    @Test func replacementWithUnknownWorkersIsRefused() throws {
+        let observed = Observation(schedulerRunning: true, runningServices: ["g0"], unknown: ["g1": "n2: refused"])
+        let error = #expect(throws: ClusterError.self) {
+            try planner.plan(desired: spec(workers: 2, threads: 4), state: state(spec(workers: 2), groups: [("g0", 1), ("g1", 1)]),
+                             observed: observed)
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("g1 on n1: n2: refused"))
+    }
+
     @Test func changedSettingReplacesAllServices() throws {
         let old = spec(workers: 1, threads: 1)
         let observed = Observation(schedulerRunning: true, runningServices: ["g0"])

@@ -158,10 +158,13 @@ public final class ClusterController {
             live = try backend.nodeProvider.liveNodeIds()
             services = services.filter { live.contains($0.node) }
         }
-        let running = try backend.running(services, cluster: state.name)
-        let schedulerRunning = state.scheduler.map { running.contains($0.name) } ?? false
-        return Observation(schedulerRunning: schedulerRunning, runningServices: running.subtracting(["scheduler"]),
-                           liveNodes: live)
+        let states = try backend.states(of: services, cluster: state.name)
+        for (service, why) in states.unknown.sorted(by: { $0.key < $1.key }) where service != "scheduler" {
+            reporter.warning("cannot tell whether \(service) runs (\(why)); it is left as it is")
+        }
+        let schedulerRunning = state.scheduler.map { states.running.contains($0.name) } ?? false
+        return Observation(schedulerRunning: schedulerRunning, runningServices: states.running.subtracting(["scheduler"]),
+                           liveNodes: live, unknown: states.unknown)
     }
 
     // MARK: down
@@ -291,8 +294,11 @@ public final class ClusterController {
         let authority = try certificates.authority(create: false)
         let backend = try Backends.make(for: state.spec, homes: homes, state: state,
                                         tls: ClusterTLS(certificates: certificates, authority: authority))
-        let running = try backend.running(state.services, cluster: name)
-        let schedulerRunning = state.scheduler.map { running.contains($0.name) } ?? false
+        let states = try backend.states(of: state.services, cluster: name)
+        if let why = states.unknown.first {
+            throw ClusterError("cannot tell whether \(why.key) runs (\(why.value)); nothing was changed: once its node answers, rerun")
+        }
+        let schedulerRunning = state.scheduler.map { states.running.contains($0.name) } ?? false
         if !state.services.isEmpty && !schedulerRunning {
             throw ClusterError("the scheduler of \(name) does not run, so its services cannot take new certificates now; "
                                + "run `clusterctl up` first (it restarts them with fresh certificates)")
@@ -332,12 +338,33 @@ public final class ClusterController {
     }
 
     /// The status of `state`, asking `backend` (and its connections) what runs unless `running`
-    /// is already known.
+    /// is already known. What could not be asked is reported as unknown, with the reason in
+    /// `problems`, never taken for stopped.
     private func status(of state: ClusterState, backend: ClusterBackend, running known: Set<String>? = nil) -> ClusterStatus {
         let name = state.name
-        let running = known ?? (try? backend.running(state.services, cluster: name)) ?? []
+        var problems: [String] = []
+        let states: ServiceStates
+        if let known {
+            states = ServiceStates(running: known)
+        } else {
+            do {
+                states = try backend.states(of: state.services, cluster: name)
+            } catch {
+                states = ServiceStates(unknown: Dictionary(state.services.map { ($0.name, "\(error)") }) { first, _ in first })
+            }
+        }
+        problems += Set(states.unknown.values).sorted().map { "cannot check services: \($0)" }
+        let running = states.running
         let schedulerRunning = state.scheduler.map { running.contains($0.name) } ?? false
-        let identity = schedulerRunning ? (try? backend.schedulerAPI(state.endpoint))?.identity() : nil
+        var identity: SchedulerIdentity?
+        if schedulerRunning {
+            do {
+                identity = try backend.schedulerAPI(state.endpoint).identity()
+                if identity == nil { problems.append("the scheduler's HTTP server does not answer") }
+            } catch {
+                problems.append("cannot reach the scheduler's HTTP server: \(error)")
+            }
+        }
         let workers = (identity?.liveWorkers ?? []).map {
             ClusterStatus.Worker(name: $0.name, address: $0.address, host: $0.host, nthreads: $0.nthreads,
                                  memoryLimit: $0.memoryLimit, status: $0.status)
@@ -346,6 +373,8 @@ public final class ClusterController {
         let phase: String
         if state.services.isEmpty {
             phase = "down"
+        } else if !states.unknown.isEmpty {
+            phase = "unknown"
         } else if schedulerRunning && workers.count == desired && state.services.allSatisfy({ running.contains($0.name) }) {
             phase = "up"
         } else {
@@ -356,6 +385,7 @@ public final class ClusterController {
             scheduler: .init(address: state.endpoint.port == 0 ? "(not started)" : state.endpoint.clientAddress,
                              dashboard: state.endpoint.dashboardPort == 0 ? "(not started)" : state.endpoint.dashboard,
                              node: state.scheduler?.node, running: schedulerRunning,
+                             state: state.scheduler.map { states.state(of: $0.name) } ?? .stopped,
                              tunnel: dashboardTunnel(state), dashboardPages: identity?.dashboard,
                              tls: try? clientTLS(of: state)),
             workers: .init(desired: desired, registered: workers.count, list: workers),
@@ -364,9 +394,10 @@ public final class ClusterController {
                       instanceType: $0.instanceType, publicAddress: $0.publicAddress, privateAddress: $0.privateAddress)
             },
             services: state.services.map {
-                .init(name: $0.name, role: $0.role.rawValue, node: $0.node, pid: $0.pid, running: running.contains($0.name))
+                .init(name: $0.name, role: $0.role.rawValue, node: $0.node, pid: $0.pid, running: running.contains($0.name),
+                      state: states.state(of: $0.name))
             },
-            environment: state.environmentPath, source: state.spec.sourcePath)
+            environment: state.environmentPath, source: state.spec.sourcePath, problems: problems)
     }
 
     /// The `ssh -L` command that brings a remote scheduler's dashboard to this machine.

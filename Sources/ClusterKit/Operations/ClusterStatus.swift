@@ -7,6 +7,8 @@ public struct ClusterStatus: Codable, Sendable {
         public var node: String?
         /// The scheduler process runs.
         public var running: Bool
+        /// `running`, `stopped`, or `unknown` when its node could not be asked.
+        public var state: ServiceState
         /// For a remote scheduler: the command that forwards its loopback-only dashboard here.
         public var tunnel: String?
         /// What the running scheduler says: true when it serves the dashboard pages, false
@@ -16,7 +18,7 @@ public struct ClusterStatus: Codable, Sendable {
         public var tls: ClientTLSFiles?
 
         enum CodingKeys: String, CodingKey {
-            case address, dashboard, node, running, tunnel, tls
+            case address, dashboard, node, running, state, tunnel, tls
             case dashboardPages = "dashboard_pages"
         }
     }
@@ -69,6 +71,8 @@ public struct ClusterStatus: Codable, Sendable {
         public var node: String
         public var pid: Int32?
         public var running: Bool
+        /// `running`, `stopped`, or `unknown` when its node could not be asked.
+        public var state: ServiceState
     }
 
     public var name: String
@@ -84,4 +88,7 @@ public struct ClusterStatus: Codable, Sendable {
     public var services: [Service]
     public var environment: String?
     public var source: String?
+    /// What could not be checked, and why (an unreachable node, a scheduler that does not
+    /// answer); empty when everything answered.
+    public var problems: [String]
 }

@@ -47,8 +47,8 @@ public protocol ServiceControl {
     func endpoint(for spec: ClusterSpec) throws -> SchedulerEndpoint
     /// The scheduler's HTTP API, through a tunnel where needed.
     func schedulerAPI(_ endpoint: SchedulerEndpoint) throws -> SchedulerAPI
-    /// Whether each recorded service runs.
-    func running(_ services: [ServiceRecord], cluster: String) throws -> Set<String>
+    /// Whether each recorded service runs; a service whose node cannot be asked is unknown.
+    func states(of services: [ServiceRecord], cluster: String) throws -> ServiceStates
     func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord
     func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node: String,
                       count: Int) throws -> ServiceRecord

@@ -63,8 +63,8 @@ public final class LocalBackend: ClusterBackend {
         SchedulerAPI(port: endpoint.dashboardPort)
     }
 
-    public func running(_ services: [ServiceRecord], cluster: String) throws -> Set<String> {
-        try keeper.running(services.map { ($0.name, $0.role) })
+    public func states(of services: [ServiceRecord], cluster: String) throws -> ServiceStates {
+        ServiceStates(running: try keeper.running(services.map { ($0.name, $0.role) }))
     }
 
     public func prepareEnvironment(on node: String, spec: ClusterSpec, report: (String) -> Void) throws {

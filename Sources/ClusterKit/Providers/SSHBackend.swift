@@ -169,15 +169,21 @@ public final class SSHBackend: ClusterBackend {
         return SchedulerAPI(port: tunnel.localPort)
     }
 
-    public func running(_ services: [ServiceRecord], cluster: String) throws -> Set<String> {
+    public func states(of services: [ServiceRecord], cluster: String) throws -> ServiceStates {
         let groups = Array(Dictionary(grouping: services, by: \.node))
-        // Every host at once; an unreachable host runs nothing we can vouch for.
+        // Every host at once; the services of a host that cannot be asked are unknown.
         let results = concurrently(groups) { host, group in
             try self.node(host).keeper.running(group.map { ($0.name, $0.role) })
         }
-        return results.reduce(into: Set<String>()) { running, result in
-            if case .success(let names) = result { running.formUnion(names) }
+        var states = ServiceStates()
+        for ((host, group), result) in zip(groups, results) {
+            switch result {
+            case .success(let names): states.running.formUnion(names)
+            case .failure(let error):
+                for service in group { states.unknown[service.name] = "\(host): \(error)" }
+            }
         }
+        return states
     }
 
     public func reach(_ id: String) throws {

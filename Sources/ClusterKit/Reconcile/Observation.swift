@@ -7,11 +7,16 @@ public struct Observation: Sendable, Equatable {
     /// Ids of the launched nodes that still exist (pending or running); only read where the
     /// provider makes nodes.
     public var liveNodes: Set<String>
+    /// Services (`scheduler` among them) whose node could not be asked, with the reason:
+    /// neither running nor stopped, and never stopped, replaced or forgotten because of that.
+    public var unknown: [String: String]
 
-    public init(schedulerRunning: Bool, runningServices: Set<String>, liveNodes: Set<String> = []) {
+    public init(schedulerRunning: Bool, runningServices: Set<String>, liveNodes: Set<String> = [],
+                unknown: [String: String] = [:]) {
         self.schedulerRunning = schedulerRunning
         self.runningServices = runningServices
         self.liveNodes = liveNodes
+        self.unknown = unknown
     }
 
     /// Nothing runs.

@@ -23,9 +23,21 @@ public struct Planner {
     public var schedulerNode: String { nodes.schedulerNodeId }
 
     /// The steps that bring `state` (as `observed`) to `desired`.
+    ///
+    /// A service whose node could not be asked (`observed.unknown`) is left as it is: it counts
+    /// as running and is never retired. When the plan would have to stop or replace it (the
+    /// scheduler is unknown, or every service must be replaced), planning fails and names it,
+    /// so nothing changes until its node answers.
     public func plan(desired: ClusterSpec, state: ClusterState?, observed: Observation) throws -> Plan {
         var actions: [PlanAction] = []
         var services = state?.workers ?? []
+        if let why = observed.unknown["scheduler"], state != nil {
+            throw ClusterError("cannot tell whether the scheduler runs (\(why)); nothing was changed: "
+                               + "once its node answers, rerun the command")
+        }
+        let unknown = services.filter { observed.unknown[$0.name] != nil }
+        var observed = observed
+        observed.runningServices.formUnion(unknown.map(\.name))
         var schedulerUp = state != nil && observed.schedulerRunning
         var known = state?.nodes ?? []
 
@@ -42,6 +54,11 @@ public struct Planner {
         // A changed setting other than the worker count means new processes throughout; so
         // does a scheduler that has to start again (its workers would have lost it).
         let settingsChanged = state.map { Self.needsReplacement($0.spec, desired) } ?? false
+        if (settingsChanged || !schedulerUp), !unknown.isEmpty {
+            let why = unknown.map { "\($0.name) on \($0.node): \(observed.unknown[$0.name] ?? "")" }.joined(separator: "; ")
+            throw ClusterError("every service must be \(settingsChanged ? "replaced (the settings changed)" : "restarted (the scheduler stopped)")"
+                               + ", but some cannot be checked (\(why)); nothing was changed: once their nodes answer, rerun the command")
+        }
         if settingsChanged || !schedulerUp {
             for service in services where observed.runningServices.contains(service.name) {
                 actions.append(.stopWorkers(service: service.name, node: service.node))
@@ -87,7 +104,9 @@ public struct Planner {
         actions += starts
         var emptied: [String] = []
         if have > want {
-            let retirements = Self.retirements(removing: have - want, from: services)
+            // Retiring stops services on their nodes: only on nodes that answered.
+            let retirements = Self.retirements(removing: have - want,
+                                               from: services.filter { observed.unknown[$0.name] == nil })
             actions += retirements
             emptied = Self.emptiedNodes(by: retirements, services: services)
         }

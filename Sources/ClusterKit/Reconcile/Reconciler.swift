@@ -283,7 +283,13 @@ public struct Reconciler {
 
     /// Says which process failed, with the tail of its log.
     private func diagnoseTimeout(_ count: Int, state: ClusterState, api: SchedulerAPI) -> ClusterError {
-        let running = (try? backend.running(state.services, cluster: state.name)) ?? []
+        let states: ServiceStates
+        do {
+            states = try backend.states(of: state.services, cluster: state.name)
+        } catch {
+            return ClusterError("timed out waiting for \(count) workers, and could not check the services: \(error)")
+        }
+        let running = states.running
         let schedulerUp = state.scheduler.map { running.contains($0.name) } ?? false
         let registered = api.identity()?.liveWorkers.count ?? 0
         let suspects: [ServiceRecord]
@@ -296,8 +302,8 @@ public struct Reconciler {
         }
         var details = ""
         for service in suspects.prefix(2) {
-            let alive = running.contains(service.name)
-            details += "\(service.name) on \(service.node) (\(alive ? "running" : "exited")), last lines of its log:\n"
+            let condition = states.state(of: service.name)
+            details += "\(service.name) on \(service.node) (\(condition == .stopped ? "exited" : condition.rawValue)), last lines of its log:\n"
             if let (runner, command) = try? backend.logSource(for: service, cluster: state.name, tail: 15, follow: false),
                let result = try? runner.run(command, timeout: 15) {
                 details += result.stdout.isEmpty ? "(empty)\n" : result.stdout

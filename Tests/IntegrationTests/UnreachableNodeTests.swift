@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// A node that cannot be asked is unknown, never taken for stopped: `status` says so and why,
+/// and `up` neither stops nor replaces anything because of it.
+@Suite(.serialized)
+struct UnreachableNodeTests {
+    @Test func unreachableNodesAreUnknownAndNothingIsStoppedBecauseOfThem() throws {
+        let pool = try SSHHostPool(addresses: ["127.0.0.2", "127.0.0.3", "127.0.0.4"])
+        defer { pool.stop() }
+        let cluster = try LocalClusterHarness(prefix: "unk")
+        defer { cluster.tearDown() }
+        let file = try pool.clusterFile(name: cluster.name, scheduler: "127.0.0.2", workers: ["127.0.0.3", "127.0.0.4"], count: 2)
+        let up = try cluster.clusterctl(["up", file], timeout: 600)
+        try #require(up.status == 0, "up failed:\n\(up.all)")
+        let before = Set(cluster.markedProcesses())
+
+        // A worker host's sshd goes away (its Dask worker still runs).
+        pool.stop("127.0.0.4")
+        let status = try cluster.status()
+        #expect(status["phase"] as? String == "unknown")
+        let services = status["services"] as? [[String: Any]] ?? []
+        let states = Dictionary(services.map { ($0["node"] as? String ?? "", $0["state"] as? String ?? "") }) { first, _ in first }
+        #expect(states["127.0.0.4"] == "unknown" && states["127.0.0.3"] == "running" && states["127.0.0.2"] == "running",
+                "states: \(states)")
+        #expect((status["problems"] as? [String] ?? []).contains { $0.contains("127.0.0.4") }, "problems: \(status["problems"] ?? "")")
+        let table = try cluster.clusterctl(["status", cluster.name])
+        #expect(table.stdout.contains("unknown") && table.stdout.contains("could not check:"), "status:\n\(table.all)")
+        // up leaves the unknown group alone and changes nothing else: its workers are still registered.
+        let again = try cluster.clusterctl(["up", file], timeout: 300)
+        #expect(again.status == 0, "up with an unknown worker host:\n\(again.all)")
+        #expect(again.stderr.contains("cannot tell whether") && again.stderr.contains("127.0.0.4"), "up:\n\(again.all)")
+        #expect(Set(cluster.markedProcesses()) == before, "processes changed while a host was unknown")
+
+        // The scheduler's host too: up refuses, naming it, and stops nothing.
+        pool.stop("127.0.0.2")
+        let blind = try cluster.clusterctl(["up", file], timeout: 300)
+        #expect(blind.status == 1)
+        #expect(blind.stderr.contains("cannot tell whether the scheduler runs") && blind.stderr.contains("127.0.0.2"),
+                "up with an unknown scheduler:\n\(blind.all)")
+        #expect(Set(cluster.markedProcesses()) == before, "processes changed while the scheduler was unknown")
+        let schedulerState = (try cluster.status()["scheduler"] as? [String: Any])?["state"] as? String
+        #expect(schedulerState == "unknown")
+
+        // Access back: nothing to do.
+        try pool.start("127.0.0.2")
+        try pool.start("127.0.0.4")
+        let healed = try cluster.clusterctl(["up", file], timeout: 300)
+        #expect(healed.status == 0 && healed.stdout.contains("up to date"), "after healing:\n\(healed.all)")
+        #expect(try cluster.registeredWorkers() == 2)
+        let down = try cluster.clusterctl(["down", cluster.name, "--yes"], timeout: 300)
+        #expect(down.status == 0, "down:\n\(down.all)")
+        #expect(cluster.markedProcesses().isEmpty)
+    }
+}
