@@ -96,6 +96,10 @@ public final class SSHPortForward: @unchecked Sendable {
         Glibc.close(wakeWrite)
     }
 
+    /// False once closed, or once its session is gone (the connection broke): a connection
+    /// made to it now fails, so its owner should open a new forward.
+    public var isOpen: Bool { !isClosed && session.isOpen }
+
     private var isClosed: Bool {
         lock.lock()
         defer { lock.unlock() }

@@ -68,6 +68,28 @@ struct ForwardTests {
             #expect(throws: SSHError.self) { _ = try session.execute("true", timeout: 5) }
         }
     }
+
+    @Test("a forward whose connection died says it is no longer open, so its owner can open another")
+    func deadConnectionClosesTheForward() throws {
+        try withSSHHosts { hosts throws in
+            let served = hosts.directory + "/www-dead"
+            try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+            try "alive\n".write(toFile: served + "/alive.txt", atomically: true, encoding: .utf8)
+            let server = try TestHTTPServer(directory: served)
+            defer { server.stop() }
+            let session = try hosts.connect()
+            defer { session.close() }
+            let forward = try session.forwardLocalPort(to: "127.0.0.1", port: server.port)
+            defer { forward.close() }
+            #expect(try fetch(port: forward.localPort, path: "/alive.txt") == Data("alive\n".utf8))
+            #expect(forward.isOpen)
+            // The shell's parent is the sshd process serving this connection: killing it drops
+            // the connection under the forward (exec's own channel dies with it).
+            _ = try? session.execute("kill -KILL $PPID", timeout: 10)
+            #expect(throws: (any Error).self) { try fetch(port: forward.localPort, path: "/alive.txt") }
+            #expect(!forward.isOpen)
+        }
+    }
 }
 
 /// GETs `path` from 127.0.0.1:`port` with curl; throws if curl fails.

@@ -21,6 +21,8 @@ public struct CommandResult: Sendable, Equatable {
 public protocol PortForward: AnyObject {
     /// Port on 127.0.0.1 of this machine.
     var localPort: Int { get }
+    /// False once closed or once the connection it runs over is gone.
+    var isOpen: Bool { get }
     func close()
 }
 

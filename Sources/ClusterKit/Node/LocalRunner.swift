@@ -48,5 +48,7 @@ public final class LocalRunner: CommandRunner {
 final class DirectPort: PortForward {
     let localPort: Int
     init(localPort: Int) { self.localPort = localPort }
+    /// A port of this machine needs no connection to stay usable.
+    let isOpen = true
     func close() {}
 }

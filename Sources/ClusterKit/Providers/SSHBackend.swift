@@ -160,9 +160,13 @@ public final class SSHBackend: ClusterBackend {
                                  bindHost: schedulerBindsEverywhere ? bindHost : nil, tls: tls != nil)
     }
 
+    /// Through a tunnel over the scheduler node's SSH connection, kept for the backend's life
+    /// and opened again (on a new connection) once the one it ran over has broken.
     public func schedulerAPI(_ endpoint: SchedulerEndpoint) throws -> SchedulerAPI {
         if let tunnel = lock.withLock({ tunnels[endpoint.dashboardPort] }) {
-            return SchedulerAPI(port: tunnel.localPort)
+            if tunnel.isOpen { return SchedulerAPI(port: tunnel.localPort) }
+            tunnel.close()
+            lock.withLock { tunnels[endpoint.dashboardPort] = nil }
         }
         let tunnel = try node(schedulerNode).runner.forward(to: "127.0.0.1", port: endpoint.dashboardPort)
         lock.withLock { tunnels[endpoint.dashboardPort] = tunnel }

@@ -262,12 +262,23 @@ public struct Reconciler {
     }
 
     /// Polls the scheduler until it reports `count` live workers, with a live progress line.
+    /// When the scheduler does not answer, the way to it is asked for again (a tunnel whose
+    /// connection broke is reopened); if that fails, the wait ends at once with the reason.
     private func waitForWorkers(_ count: Int, state: ClusterState, started: Stopwatch) throws {
-        let api = try backend.schedulerAPI(state.endpoint)
+        var api = try backend.schedulerAPI(state.endpoint)
         let deadline = Deadline(seconds: timeout)
         var last = ""
-        let done = deadline.poll(every: 0.05) { () -> Bool? in
-            let registered = api.identity()?.liveWorkers.count
+        let done = try deadline.poll(every: 0.05) { () throws -> Bool? in
+            var identity = api.identity()
+            if identity == nil {
+                do {
+                    api = try backend.schedulerAPI(state.endpoint)
+                } catch {
+                    throw ClusterError("lost the way to the scheduler while waiting for workers: \(error)")
+                }
+                identity = api.identity()
+            }
+            let registered = identity?.liveWorkers.count
             let line = registered.map { "waiting for workers: \($0)/\(count) registered" } ?? "waiting for the scheduler to answer"
             if line != last {
                 reporter.progress(line + String(format: " (%.1f s)", started.elapsed))
