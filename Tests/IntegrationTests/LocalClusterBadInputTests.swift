@@ -65,6 +65,37 @@ struct LocalClusterBadInputTests {
         #expect(try cluster.registeredWorkers() == 1)
     }
 
+    /// A scheduler that dies while `up` waits for it (as one that lost its port to another
+    /// process would) is reported at once with its log, not after the whole timeout.
+    @Test func schedulerThatExitsDuringTheWaitIsReportedAtOnce() throws {
+        let cluster = try LocalClusterHarness(prefix: "exit")
+        defer { cluster.tearDown() }
+        let file = try cluster.writeClusterFile(workers: 1)
+        final class Box: @unchecked Sendable { var run: Result<CapturedRun, Error>? }
+        let box = Box()
+        let finished = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            box.run = Result { try cluster.clusterctl(["up", file, "--timeout", "600"], timeout: 900) }
+            finished.signal()
+        }
+        // SIGKILL the scheduler as soon as it exists.
+        let marker = Data("CLUSTERCTL_SERVICE=\(cluster.name)/scheduler".utf8)
+        let killed = try eventually(within: 300, every: 0.02) { () -> Bool in
+            for pid in cluster.markedProcesses() {
+                guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
+                      environ.split(separator: 0).contains(where: { Data($0) == marker }) else { continue }
+                return kill(pid, SIGKILL) == 0
+            }
+            return false
+        }
+        try #require(killed, "the scheduler never started")
+        #expect(finished.wait(timeout: .now() + 300) == .success, "up went on waiting for a dead scheduler")
+        let run = try #require(try box.run?.get())
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("the scheduler on localhost exited while clusterctl waited"), "up:\n\(run.all)")
+        #expect(!run.stderr.contains("workers registered within"), "it waited for the deadline:\n\(run.all)")
+    }
+
     @Test func missingOrOldInterpreterIsExplained() throws {
         let cluster = try LocalClusterHarness(prefix: "python")
         defer { cluster.tearDown() }

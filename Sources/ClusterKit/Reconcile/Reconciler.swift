@@ -268,6 +268,7 @@ public struct Reconciler {
         var api = try backend.schedulerAPI(state.endpoint)
         let deadline = Deadline(seconds: timeout)
         var last = ""
+        var checked = Stopwatch()
         let done = try deadline.poll(every: 0.05) { () throws -> Bool? in
             var identity = api.identity()
             if identity == nil {
@@ -277,6 +278,12 @@ public struct Reconciler {
                     throw ClusterError("lost the way to the scheduler while waiting for workers: \(error)")
                 }
                 identity = api.identity()
+            }
+            // A scheduler that does not answer may have exited (a port taken after the check,
+            // a broken environment): looked at every second, so that is said at once.
+            if identity == nil, checked.elapsed >= 1 {
+                checked = Stopwatch()
+                if let exited = schedulerExit(state) { throw exited }
             }
             let registered = identity?.liveWorkers.count
             let line = registered.map { "waiting for workers: \($0)/\(count) registered" } ?? "waiting for the scheduler to answer"
@@ -290,6 +297,27 @@ public struct Reconciler {
             throw diagnoseTimeout(count, state: state, api: api)
         }
         reporter.progress(String(format: "%d/%d workers registered (%.1f s)", count, count, started.elapsed))
+    }
+
+    /// The error for a scheduler that has exited, with the tail of its log; nil while it runs
+    /// (or cannot be checked: the wait goes on).
+    private func schedulerExit(_ state: ClusterState) -> ClusterError? {
+        guard let scheduler = state.scheduler,
+              let states = try? backend.states(of: [scheduler], cluster: state.name),
+              states.state(of: scheduler.name) == .stopped else { return nil }
+        var log = ""
+        if let (runner, command) = try? backend.logSource(for: scheduler, cluster: state.name, tail: 15, follow: false),
+           let result = try? runner.run(command, timeout: 15) {
+            log = result.stdout
+        }
+        if log.lowercased().contains("address already in use") {
+            return ClusterError("the scheduler on \(scheduler.node) could not listen: port \(state.endpoint.port) or "
+                                + "\(state.endpoint.dashboardPort) was taken by another process after clusterctl checked it. "
+                                + "Run the command again (with port 0 a new free port is picked), or set scheduler.port "
+                                + "and scheduler.dashboard_port to ports nothing else uses", details: log)
+        }
+        return ClusterError("the scheduler on \(scheduler.node) exited while clusterctl waited for it; fix the cause shown "
+                            + "below, then run `clusterctl up` again", details: log.isEmpty ? "(its log is empty)" : log)
     }
 
     /// Says which process failed, with the tail of its log.
