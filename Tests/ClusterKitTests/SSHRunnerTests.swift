@@ -28,11 +28,18 @@ struct SSHRunnerTests {
             let result = try runner.run("echo \"$0\"; echo 'it'\"'\"'s'; echo oops >&2; exit 4", timeout: 10)
             #expect(result == CommandResult(exitCode: 4, stdout: "/bin/sh\nit's\n", stderr: "oops\n"))
 
-            let error = thrownError { _ = try runner.run("sleep 30", timeout: 1) }
-            guard case .timedOut(host, "sleep 30", 1)? = error as? RunnerError else {
+            // A command that outlives its timeout is stopped on the host, children and all.
+            let marker = "clusterctl-timeout-\(UInt32.random(in: 0...UInt32.max))"
+            let slow = "sh -c 'sleep 300; echo \(marker)' & sleep 301"
+            let error = thrownError { _ = try runner.run(slow, timeout: 1) }
+            guard case .timedOut(host, slow, 1)? = error as? RunnerError else {
                 Issue.record("expected RunnerError.timedOut, got \(String(describing: error))")
                 return
             }
+            #expect("\(error!)".contains("was stopped"))
+            // (`[c]` keeps pgrep from finding its own shell, whose arguments hold the pattern.)
+            let left = try runner.run("pgrep -f '[c]\(marker.dropFirst())' || true", timeout: 10).stdout
+            #expect(left.isEmpty, "still running after the timeout: \(left)")
 
             var streamed = ""
             let status = try runner.stream("printf 'a\\nb\\n'; printf 'caf\\303\\251\\n' >&2; exit 2") { streamed += $0 }

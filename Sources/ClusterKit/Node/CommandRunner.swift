@@ -54,7 +54,7 @@ public enum RunnerError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .timedOut(let h, let c, let s): return "\(h): command did not finish within \(Int(s)) s: \(c)"
+        case .timedOut(let h, let c, let s): return "\(h): command did not finish within \(Int(s)) s and was stopped: \(c)"
         case .failedToStart(let h, let r): return "\(h): could not start command: \(r)"
         case .transfer(let h, let p, let r): return "\(h): could not write \(p): \(r)"
         case .connection(let h, let r): return "\(h): \(r)"

@@ -48,15 +48,51 @@ public final class SSHRunner: CommandRunner {
         }
     }
 
+    /// Runs `command` in a process group of its own whose id is kept in a pid file on the host,
+    /// so that when it outlives `timeout` (libssh2 cannot signal a remote process) clusterctl
+    /// stops the group over a second channel before reporting the timeout.
     public func run(_ command: String, timeout: Double) throws -> CommandResult {
+        let pidFile = "${TMPDIR:-/tmp}/clusterctl-run-\(UUID().uuidString.lowercased()).pid"
         do {
-            let result = try withSession { try $0.execute(Self.posixShell(command), timeout: timeout) }
+            let result = try withSession { try $0.execute(Self.stoppable(command, pidFile: pidFile), timeout: timeout) }
             return CommandResult(exitCode: result.exitStatus, stdout: result.stdoutText, stderr: result.stderrText)
         } catch let error as SSHError {
             if case .timedOut(_, .exec, _, _) = error {
+                try stopTimedOut(command, pidFile: pidFile, seconds: timeout)
                 throw RunnerError.timedOut(host: host, command: command, seconds: timeout)
             }
             throw runnerError(error)
+        }
+    }
+
+    /// `command` under `/bin/sh`, started by `setsid` as the leader of a new process group whose
+    /// id goes to `pidFile` (removed when it ends); the exit status is the command's.
+    static func stoppable(_ command: String, pidFile: String) -> String {
+        let script = "pidfile=\"\(pidFile)\"; "
+            + "if command -v setsid >/dev/null 2>&1; then setsid /bin/sh -c \"$1\" </dev/null & "
+            + "else /bin/sh -c \"$1\" </dev/null & fi; "
+            + "child=$!; echo \"$child\" > \"$pidfile\"; wait \"$child\"; status=$?; rm -f \"$pidfile\"; exit \"$status\""
+        return "exec /bin/sh -c " + ShellQuote.quote(script) + " clusterctl-run " + ShellQuote.quote(command)
+    }
+
+    /// Stops the process group of a command that timed out: SIGTERM, then SIGKILL after two
+    /// seconds (through sudo when it started something as root). Throws if it cannot.
+    private func stopTimedOut(_ command: String, pidFile: String, seconds: Double) throws {
+        let stop = "pidfile=\"\(pidFile)\"; pid=$(cat \"$pidfile\" 2>/dev/null) || exit 0; "
+            + "signal() { kill -s \"$1\" -- \"-$pid\" 2>/dev/null || sudo -n kill -s \"$1\" -- \"-$pid\" 2>/dev/null; }; "
+            + "gone() { ! kill -0 -- \"-$pid\" 2>/dev/null && ! sudo -n kill -0 -- \"-$pid\" 2>/dev/null; }; "
+            + "signal TERM; for i in 1 2 3 4 5 6 7 8 9 10; do gone && break; sleep 0.2; done; "
+            + "gone || signal KILL; for i in 1 2 3 4 5 6 7 8 9 10; do gone && break; sleep 0.2; done; "
+            + "rm -f \"$pidfile\"; gone"
+        let stopped: Bool
+        do {
+            stopped = try withSession { try $0.execute(Self.posixShell(stop), timeout: 30) }.exitStatus == 0
+        } catch {
+            stopped = false
+        }
+        guard stopped else {
+            throw RunnerError.connection(host: host, reason: "command did not finish within \(Int(seconds)) s, and clusterctl "
+                                         + "could not stop it, so it may still run there: \(command)")
         }
     }
 
