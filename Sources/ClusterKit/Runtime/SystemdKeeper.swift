@@ -71,10 +71,15 @@ public struct SystemdKeeper: ServiceKeeper {
 
     public func running(_ services: [(name: String, role: ServiceRole)]) throws -> Set<String> {
         guard !services.isEmpty else { return [] }
-        let script = services.map {
-            "systemctl is-active --quiet \(unitName($0.role)) && echo \(ShellQuote.quote("running " + $0.name))"
-        }.joined(separator: "\n") + "\ntrue"
+        // Without systemd running, "not active" would be a guess: say so instead.
+        let script = "[ -d /run/systemd/system ] || { echo 'systemd is not running on this host' >&2; exit 3; }\n"
+            + services.map {
+                "systemctl is-active --quiet \(unitName($0.role)) && echo \(ShellQuote.quote("running " + $0.name))"
+            }.joined(separator: "\n") + "\ntrue"
         let result = try runner.run(script, timeout: 30)
+        guard result.exitCode == 0 else {
+            throw ClusterError("\(runner.host): cannot check the units", details: result.tail())
+        }
         return Set(result.stdout.split(separator: "\n").filter { $0.hasPrefix("running ") }
             .map { String($0.dropFirst("running ".count)) })
     }
