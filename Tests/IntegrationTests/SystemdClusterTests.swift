@@ -46,9 +46,8 @@ struct SystemdClusterTests {
         #expect(active.stdout.split(separator: "\n") == ["active", "active", "enabled", "enabled"], "units: \(active.stdout)")
 
         // A client on this machine (its own Dask, same version) computes against the node.
-        let address = (status["scheduler"] as? [String: Any])?["address"] as? String ?? ""
         let compute = try CapturedRun.of("/usr/bin/env", ["python3", "-c", LocalClusterLifecycleTests.computeScript],
-                                            environment: ["ADDRESS": address], timeout: 120)
+                                            environment: LocalClusterHarness.clientEnvironment(status: status), timeout: 120)
         #expect(compute.stdout.contains("RESULT -285"), "client:\n\(compute.all)")
 
         // SIGKILL the worker unit's main process: systemd restarts it and its workers re-register.
