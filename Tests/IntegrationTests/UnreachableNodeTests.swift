@@ -52,4 +52,37 @@ struct UnreachableNodeTests {
         #expect(down.status == 0, "down:\n\(down.all)")
         #expect(cluster.markedProcesses().isEmpty)
     }
+
+    /// What a host said about itself is kept in the state; when the host has changed since, the
+    /// first failure that contradicts it makes clusterctl ask again instead of failing (or
+    /// deciding) on stale facts.
+    @Test func staleHostFactsAreProbedAgain() throws {
+        let pool = try SSHHostPool(addresses: ["127.0.0.2", "127.0.0.3"])
+        defer { pool.stop() }
+        let cluster = try LocalClusterHarness(prefix: "facts")
+        defer { cluster.tearDown() }
+        let file = try pool.clusterFile(name: cluster.name, scheduler: "127.0.0.2", workers: ["127.0.0.3"], count: 1)
+        let up = try cluster.clusterctl(["up", file], timeout: 600)
+        try #require(up.status == 0, "up failed:\n\(up.all)")
+        let before = Set(cluster.markedProcesses())
+
+        // The state now claims the worker host runs systemd (it does not: it was "reinstalled").
+        let stateFile = cluster.home.appendingPathComponent("\(cluster.name)/state.json")
+        var state = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: stateFile)) as? [String: Any])
+        var facts = try #require(state["nodeFacts"] as? [String: [String: Any]])
+        try #require(facts["127.0.0.3"] != nil, "no facts for the worker host: \(facts.keys)")
+        facts["127.0.0.3"]?["systemd"] = true
+        state["nodeFacts"] = facts
+        try JSONSerialization.data(withJSONObject: state).write(to: stateFile)
+
+        let again = try cluster.clusterctl(["up", file], timeout: 300)
+        #expect(again.status == 0 && again.stdout.contains("up to date"), "up on stale facts:\n\(again.all)")
+        #expect(Set(cluster.markedProcesses()) == before, "services were replaced because of stale facts")
+        let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: stateFile)) as? [String: Any]
+        let workerFacts = (saved?["nodeFacts"] as? [String: [String: Any]])?["127.0.0.3"]
+        #expect(workerFacts?["systemd"] as? Bool == false, "the fresh facts were not kept: \(workerFacts ?? [:])")
+        let down = try cluster.clusterctl(["down", cluster.name, "--yes"], timeout: 300)
+        #expect(down.status == 0, "down:\n\(down.all)")
+        #expect(cluster.markedProcesses().isEmpty)
+    }
 }

@@ -24,6 +24,8 @@ public final class SSHBackend: ClusterBackend {
     private var tunnels: [Int: PortForward] = [:]
 
     private var facts: [String: NodeFacts]
+    /// Nodes whose facts this backend asked for itself, rather than took from the state.
+    private var probed: Set<String> = []
 
     /// A backend for `spec` on the nodes of `nodeProvider` (those of a fixed pool are known at
     /// once; launched ones once `use(_:)` hands them over); `connect` opens a runner to a node's
@@ -95,8 +97,32 @@ public final class SSHBackend: ClusterBackend {
             lock.withLock {
                 facts[id] = nodeFacts
                 nodes[id] = node
+                if known == nil { probed.insert(id) }
             }
             return node
+        }
+    }
+
+    /// `body` on node `id`. Facts kept from an earlier command go stale when the host changes:
+    /// when `body` fails on a node known only from such facts, the host is asked again, and if
+    /// its answers differ the node is rebuilt from them (they replace the old ones in the state)
+    /// and `body` runs once more; otherwise the failure stands.
+    private func onNode<T>(_ id: String, _ body: (SSHNode) throws -> T) throws -> T {
+        let node = try node(id)
+        do {
+            return try body(node)
+        } catch let failure {
+            guard lock.withLock({ probed.insert(id).inserted }),
+                  let fresh = try? SSHNode.probe(host: node.host, runner: node.runner), fresh != node.facts else {
+                throw failure
+            }
+            let rebuilt = SSHNode(host: node.host, runner: node.runner, facts: fresh, cluster: cluster, user: access.user,
+                                  installDir: installDir, python: python)
+            lock.withLock {
+                facts[id] = fresh
+                nodes[id] = rebuilt
+            }
+            return try body(rebuilt)
         }
     }
 
@@ -177,7 +203,7 @@ public final class SSHBackend: ClusterBackend {
         let groups = Array(Dictionary(grouping: services, by: \.node))
         // Every host at once; the services of a host that cannot be asked are unknown.
         let results = concurrently(groups) { host, group in
-            try self.node(host).keeper.running(group.map { ($0.name, $0.role) })
+            try self.onNode(host) { try $0.keeper.running(group.map { ($0.name, $0.role) }) }
         }
         var states = ServiceStates()
         for ((host, group), result) in zip(groups, results) {
@@ -195,38 +221,41 @@ public final class SSHBackend: ClusterBackend {
     }
 
     public func prepareEnvironment(on id: String, spec: ClusterSpec, report: (String) -> Void) throws {
-        let node = try node(id)
-        _ = try EnvironmentInstaller(runner: node.runner).prepare(
-            spec.environment, directory: node.environmentDirectory, allowSystemInstall: true,
-            then: try node.keeper.installCommand(), onStep: report)
+        try onNode(id) { node in
+            _ = try EnvironmentInstaller(runner: node.runner).prepare(
+                spec.environment, directory: node.environmentDirectory, allowSystemInstall: true,
+                then: try node.keeper.installCommand(), onStep: report)
+        }
     }
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
-        let node = try node(schedulerNode)
-        let tlsPaths = try installTLS(on: schedulerNode, node: node)
-        let argv = DaskCommands(environment: node.environmentDirectory).scheduler(spec, endpoint: endpoint, tls: tlsPaths)
-        let environment = DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory)
-            .merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
-        let pid = try node.keeper.start("scheduler", role: .scheduler, argv: argv, environment: environment)
-        return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid)
+        try onNode(schedulerNode) { node in
+            let tlsPaths = try installTLS(on: schedulerNode, node: node)
+            let argv = DaskCommands(environment: node.environmentDirectory).scheduler(spec, endpoint: endpoint, tls: tlsPaths)
+            let environment = DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory)
+                .merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
+            let pid = try node.keeper.start("scheduler", role: .scheduler, argv: argv, environment: environment)
+            return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid)
+        }
     }
 
     public func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node id: String,
                              count: Int) throws -> ServiceRecord {
-        let node = try node(id)
-        let tlsPaths = try installTLS(on: id, node: node)
-        let argv = DaskCommands(environment: node.environmentDirectory)
-            .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: try address(of: id).listen, tls: tlsPaths)
-        let environment = DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
-        let pid = try node.keeper.start(service, role: .worker, argv: argv, environment: environment)
-        return ServiceRecord(name: service, role: .worker, node: id, pid: pid, workerCount: count)
+        try onNode(id) { node in
+            let tlsPaths = try installTLS(on: id, node: node)
+            let argv = DaskCommands(environment: node.environmentDirectory)
+                .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: try address(of: id).listen, tls: tlsPaths)
+            let environment = DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
+            let pid = try node.keeper.start(service, role: .worker, argv: argv, environment: environment)
+            return ServiceRecord(name: service, role: .worker, node: id, pid: pid, workerCount: count)
+        }
     }
 
     /// Gives node `id` a fresh certificate from the cluster's authority before a service starts
     /// there; nil when the cluster runs without TLS.
     private func installTLS(on id: String, node: SSHNode) throws -> NodeTLSPaths? {
         guard let tls else { return nil }
-        return try installTLS(try tls.credential(for: id, addresses: certificateAddresses(of: id)), on: id)
+        return try install(try tls.credential(for: id, addresses: certificateAddresses(of: id)), on: node)
     }
 
     public func certificateAddresses(of id: String) throws -> [String] {
@@ -235,13 +264,16 @@ public final class SSHBackend: ClusterBackend {
     }
 
     public func installTLS(_ files: NodeTLSFiles, on id: String) throws -> NodeTLSPaths {
-        let node = try node(id)
-        return try NodeTLSInstaller.install(files, runner: node.runner, directory: node.tlsDirectory,
-                                            stagingDirectory: node.runtimeDirectory, owner: node.serviceUser, sudo: node.sudo)
+        try onNode(id) { try install(files, on: $0) }
+    }
+
+    private func install(_ files: NodeTLSFiles, on node: SSHNode) throws -> NodeTLSPaths {
+        try NodeTLSInstaller.install(files, runner: node.runner, directory: node.tlsDirectory,
+                                     stagingDirectory: node.runtimeDirectory, owner: node.serviceUser, sudo: node.sudo)
     }
 
     public func stop(_ service: ServiceRecord, cluster: String) throws {
-        try node(service.node).keeper.stop(service.name, role: service.role)
+        try onNode(service.node) { try $0.keeper.stop(service.name, role: service.role) }
     }
 
     public func logSource(for service: ServiceRecord, cluster: String, tail: Int, follow: Bool) throws -> (CommandRunner, String) {

@@ -5,6 +5,8 @@ struct SSHNode {
     /// `<install_dir>` with `{host}` replaced and `~` resolved on the host.
     let installDirectory: String
     let keeper: ServiceKeeper
+    /// What the host said about itself, from which the rest was decided.
+    let facts: NodeFacts
 
     var environmentDirectory: String { installDirectory + "/env" }
     var runtimeDirectory: String { installDirectory + "/run" }
@@ -44,6 +46,7 @@ struct SSHNode {
         if directory == "~" || directory.hasPrefix("~/") { directory = facts.home + directory.dropFirst() }
         self.host = host
         self.runner = runner
+        self.facts = facts
         sudo = facts.privilege == .sudo ? "sudo -n " : ""
         installDirectory = directory
         if facts.systemd && facts.privilege != .user {

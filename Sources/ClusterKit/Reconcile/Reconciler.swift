@@ -52,6 +52,9 @@ public struct Reconciler {
                 try waitForWorkers(count - missingWorkers, state: state, started: started)
                 let changed = state.advance(state.services.map(\.node), to: .registered)
                 tagPhases(changed)
+                // Facts asked for again while observing (a host that changed) are kept even
+                // when nothing else changed.
+                if !backend.nodeFacts.isEmpty { state.nodeFacts = backend.nodeFacts }
                 try store.save(state)
                 continue
             }

@@ -62,7 +62,9 @@ public struct SystemdKeeper: ServiceKeeper {
 
     public func stop(_ service: String, role: ServiceRole) throws {
         let unit = unitName(role)
-        let command = "if [ -e /etc/systemd/system/\(unit) ]; then \(sudo)systemctl disable --now --quiet \(unit); fi"
+        // Without systemd running, a missing unit would look like a stopped one: say so instead.
+        let command = "[ -d /run/systemd/system ] || { echo 'systemd is not running on this host' >&2; exit 3; }; "
+            + "if [ -e /etc/systemd/system/\(unit) ]; then \(sudo)systemctl disable --now --quiet \(unit); fi"
         let result = try runner.run(command, timeout: 120)
         guard result.exitCode == 0 else {
             throw ClusterError("\(runner.host): could not stop \(unit)", details: result.tail())
