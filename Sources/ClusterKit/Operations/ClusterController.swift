@@ -443,23 +443,23 @@ public final class ClusterController {
         }
         let backend = try Backends.make(for: state.spec, homes: homes, state: state)
         let sources = try services.map { ($0, try backend.logSource(for: $0, cluster: name, tail: tail, follow: follow)) }
-        let group = DispatchGroup()
         let printLock = NSLock()
-        for (service, (runner, command)) in sources {
-            group.enter()
-            let work = BackgroundWork {
-                let printer = LinePrefixer(prefix: "[\(service.name)] ") { line in
-                    printLock.withLock { output(line) }
-                }
-                _ = try? runner.stream(command, onOutput: printer.feed)
-                printer.flush()
+        // Every log at once (a follow never ends, so no service may wait for a free thread).
+        let results = concurrently(sources, limit: sources.count) { service, source in
+            let printer = LinePrefixer(prefix: "[\(service.name)] ") { line in
+                printLock.withLock { output(line) }
             }
-            Thread.detachNewThread {
-                work.run()
-                group.leave()
-            }
+            defer { printer.flush() }
+            _ = try source.0.stream(source.1, onOutput: printer.feed)
         }
-        group.wait()
+        let failures = zip(sources, results).compactMap { source, result -> (node: String, error: Error)? in
+            guard case .failure(let error) = result else { return nil }
+            return ("\(source.0.name) on \(source.0.node)", error)
+        }
+        if !failures.isEmpty {
+            throw ClusterError("could not read \(failures.count) of \(sources.count) logs",
+                               details: failures.map { "\($0.node): \($0.error)" }.joined(separator: "\n"))
+        }
     }
 
     private func existingState(_ name: String) throws -> ClusterState {

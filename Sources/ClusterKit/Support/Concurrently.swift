@@ -1,7 +1,8 @@
 import Foundation
 
 /// Runs `body` for every item on up to `limit` threads at once and returns every result in
-/// the items' order; one failure does not stop the others.
+/// the items' order; one failure does not stop the others. The one way ClusterKit runs work
+/// in parallel (`FanOut` names its results by host).
 ///
 /// Each thread lets go of `body` (and everything it holds, such as SSH sessions) before it
 /// reports done, so nothing is released on a background thread after this returns, when the
@@ -28,13 +29,14 @@ public func concurrently<Item, Value>(_ items: [Item], limit: Int = 16,
 }
 
 /// Runs a closure on a background thread and drops it right after, on that thread.
-public final class BackgroundWork: @unchecked Sendable {
+/// `closure` is written once at creation and cleared by `run()` on the one thread that runs it.
+final class BackgroundWork: @unchecked Sendable {
     private var closure: (() -> Void)?
 
-    public init(_ closure: @escaping () -> Void) { self.closure = closure }
+    init(_ closure: @escaping () -> Void) { self.closure = closure }
 
     /// Runs the closure once, then releases it (and what it captured).
-    public func run() {
+    func run() {
         closure?()
         closure = nil
     }
