@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 SWIFT_BUILD_FLAGS ?=
 BIN := .build/debug/clusterctl
 
-.PHONY: up test deps build release install bench clean
+.PHONY: up test chaos deps build release install bench clean
 
 ## Install what is missing, build, bring up the local example cluster and show how to connect.
 up: deps build
@@ -13,6 +13,12 @@ up: deps build
 ## Install what is missing and run every test.
 test: deps build
 	scripts/run-tests
+
+## The chaos suite's long form: every fault scenario CHAOS_TRIALS times; rewrites docs/reliability.md.
+CHAOS_TRIALS ?= 20
+chaos: deps build
+	CLUSTERCTL_CHAOS_TRIALS=$(CHAOS_TRIALS) CLUSTERCTL_CHAOS_REPORT=$(CURDIR)/docs/reliability.md \
+	  scripts/run-tests --filter ChaosTests
 
 ## System and Python packages the build, the runtime and the tests need.
 deps:

@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+
+/// Faults operators meet, injected into real clusters: `up` killed at any point, Dask processes
+/// killed under a running cluster, several commands on one cluster at once. Each scenario runs
+/// `Chaos.trials` times, asserts on every trial, and records its figures for
+/// `docs/reliability.md` (`make chaos`).
+@Suite(.serialized)
+struct ChaosTests {
+    @Test func upKilledAtARandomPointConvergesOnTheNextUpLocally() throws {
+        let cluster = try LocalClusterHarness(prefix: "chaos-up")
+        defer { cluster.tearDown() }
+        let file = try cluster.writeClusterFile(workers: 2)
+        try killedUpTrials(cluster, file: file, workers: 2,
+                           row: Chaos.Row("`up` SIGKILLed at a random point, then `up` again (local)"))
+    }
+
+    @Test func upKilledAtARandomPointConvergesOnTheNextUpOverSSH() throws {
+        let pool = try SSHHostPool(addresses: ["127.0.0.2", "127.0.0.3", "127.0.0.4"])
+        defer { pool.stop() }
+        let cluster = try LocalClusterHarness(prefix: "chaos-ssh")
+        defer { cluster.tearDown() }
+        let file = try pool.clusterFile(name: cluster.name, scheduler: "127.0.0.2", workers: ["127.0.0.3", "127.0.0.4"], count: 2)
+        try killedUpTrials(cluster, file: file, workers: 2,
+                           row: Chaos.Row("`up` SIGKILLed at a random point, then `up` again (ssh, 3 hosts)"))
+    }
+
+    /// Kills `up` at a random point of a clean run's duration, runs `up` again, and checks the
+    /// cluster is whole, each service runs once, and `down` leaves nothing.
+    private func killedUpTrials(_ cluster: LocalClusterHarness, file: String, workers: Int, row: Chaos.Row) throws {
+        var row = row
+        let clean = Date()
+        let first = try cluster.clusterctl(["up", file], timeout: 900)
+        try #require(first.status == 0, "a clean up failed:\n\(first.all)")
+        let duration = Date().timeIntervalSince(clean)
+        for trial in 0..<Chaos.trials {
+            let down = try cluster.clusterctl(["down", cluster.name, "--yes"], timeout: 300)
+            try #require(down.status == 0, "down before trial \(trial):\n\(down.all)")
+            let up = try cluster.startClusterctl(["up", file])
+            let delay = Double.random(in: 0...duration)
+            _ = eventually(within: delay, every: 0.01) { !up.isRunning }
+            if up.isRunning { kill(up.processIdentifier, SIGKILL) }
+            up.waitUntilExit()
+
+            let started = Date()
+            let again = try cluster.clusterctl(["up", file], timeout: 900)
+            let seconds = Date().timeIntervalSince(started)
+            let registered = try cluster.registeredWorkers()
+            let converged = again.status == 0 && registered == workers
+            let counts = cluster.serviceProcessCounts()
+            let duplicates = counts.values.contains { $0 > 1 }
+            row.trial(converged: converged, duplicates: duplicates, seconds: seconds)
+            #expect(converged, "trial \(trial), killed after \(String(format: "%.2f", delay)) s:\n\(again.all)")
+            #expect(!duplicates, "trial \(trial): a service runs twice: \(counts)")
+        }
+        let down = try cluster.clusterctl(["down", cluster.name, "--yes"], timeout: 300)
+        #expect(down.status == 0, "down:\n\(down.all)")
+        #expect(cluster.markedProcesses().isEmpty, "left running after down: \(cluster.markedProcesses())")
+        try Chaos.record(row)
+    }
+
+    /// SIGKILL of a Dask worker, of the process holding the nannies, and of the scheduler, on a
+    /// local cluster holding a persisted collection. A worker comes back by itself (its nanny
+    /// restarts it); the others by `up`. `status` never calls the cluster up while a killed
+    /// service is gone.
+    @Test func killedDaskProcessesComeBack() throws {
+        let cluster = try LocalClusterHarness(prefix: "chaos-kill")
+        defer { cluster.tearDown() }
+        let file = try cluster.writeClusterFile(workers: 2)
+        let up = try cluster.clusterctl(["up", file], timeout: 900)
+        try #require(up.status == 0, "up:\n\(up.all)")
+        let workerService = try #require(cluster.serviceProcessCounts().keys.first { $0 != "scheduler" })
+        var rows = [
+            "worker": Chaos.Row("a Dask worker SIGKILLed (local)", note: "its nanny restarts it; nothing else is needed"),
+            "nanny": Chaos.Row("the worker service SIGKILLed (local, detached supervisor)",
+                               note: "gone until `up` restarts it (the detached supervisor does not restart services yet)"),
+            "scheduler": Chaos.Row("the scheduler SIGKILLed (local, detached supervisor)",
+                                   note: "`up` restarts every service; what the scheduler held is lost with it"),
+        ]
+        for trial in 0..<Chaos.trials {
+            for target in ["worker", "nanny", "scheduler"] {
+                let persisted = try cluster.python(Self.persist)
+                try #require(persisted.stdout.contains("PUBLISHED"), "persist:\n\(persisted.all)")
+                let victim: Int32
+                var victimAddress = ""
+                switch target {
+                case "worker":
+                    let first = try cluster.python(Self.workerPids).stdout.split(separator: "\n").first?.split(separator: " ")
+                    victim = try #require(first.flatMap { Int32($0[0]) }, "no worker pid")
+                    victimAddress = first.map { String($0[1]) } ?? ""
+                case "nanny": victim = try #require(cluster.serviceProcess(workerService))
+                default: victim = try #require(cluster.serviceProcess("scheduler"))
+                }
+                let killedAt = Date()
+                try #require(kill(victim, SIGKILL) == 0)
+                var converged: Bool
+                if target == "worker" {
+                    // Back when the scheduler lists two workers again, the killed one not among them.
+                    converged = try eventually(within: 120, every: 0.2) {
+                        let list = (try cluster.status()["workers"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
+                        let addresses = list.compactMap { $0["address"] as? String }
+                        return addresses.count == 2 && !addresses.contains(victimAddress)
+                    }
+                } else {
+                    let service = target == "nanny" ? workerService : "scheduler"
+                    _ = eventually(within: 30, every: 0.1) { cluster.serviceProcess(service) == nil }
+                    // While it is gone, status says so.
+                    let status = try cluster.status()
+                    let states = (status["services"] as? [[String: Any]] ?? []).filter { $0["name"] as? String == service }
+                    #expect(status["phase"] as? String != "up", "status called the cluster up with \(service) gone")
+                    #expect(states.first?["state"] as? String == "stopped", "status of \(service): \(states)")
+                    let repair = try cluster.clusterctl(["up", file], timeout: 600)
+                    #expect(repair.status == 0, "up after killing the \(target):\n\(repair.all)")
+                    let registered = try cluster.registeredWorkers()
+                    converged = repair.status == 0 && registered == 2
+                }
+                let seconds = Date().timeIntervalSince(killedAt)
+                let read = try cluster.python(Self.readPublished)
+                let lost = !read.stdout.contains("SUM 4950")
+                let counts = cluster.serviceProcessCounts()
+                let duplicates = counts.values.contains { $0 > 1 }
+                rows[target]?.trial(converged: converged, duplicates: duplicates, dataLost: lost, seconds: seconds)
+                #expect(converged, "trial \(trial): the cluster did not come back after killing the \(target)")
+                #expect(!duplicates, "trial \(trial): a service runs twice after killing the \(target): \(counts)")
+                if target != "scheduler" {
+                    #expect(!lost, "trial \(trial): the persisted collection was lost with the \(target):\n\(read.all)")
+                }
+            }
+        }
+        for row in rows.values { try Chaos.record(row) }
+    }
+
+    /// Four commands on one cluster at once (`up`, two `scale`s, `down`): the lock serialises
+    /// them, every one ends, `state.json` is never torn, and what runs matches what it says.
+    @Test func concurrentCommandsAreSerialised() throws {
+        let cluster = try LocalClusterHarness(prefix: "chaos-lock")
+        defer { cluster.tearDown() }
+        let file = try cluster.writeClusterFile(workers: 1)
+        let first = try cluster.clusterctl(["up", file], timeout: 900)
+        try #require(first.status == 0, "up:\n\(first.all)")
+        var row = Chaos.Row("`up`, `scale 2`, `scale 3` and `down` at once on one cluster (local)",
+                            note: "converged: what runs matches the state the last command left")
+        let stateFile = cluster.home.appendingPathComponent("\(cluster.name)/state.json")
+        for trial in 0..<Chaos.trials {
+            let commands = [["up", file], ["scale", cluster.name, "2"], ["scale", cluster.name, "3"],
+                            ["down", cluster.name, "--yes"]].shuffled()
+            let started = Date()
+            let processes = try commands.map { try cluster.startClusterctl($0) }
+            let ended = eventually(within: 900, every: 0.1) { processes.allSatisfy { !$0.isRunning } }
+            #expect(ended, "trial \(trial): commands still running")
+            let seconds = Date().timeIntervalSince(started)
+            // The state file parses whenever it exists.
+            if let data = FileManager.default.contents(atPath: stateFile.path) {
+                #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "trial \(trial): torn state.json")
+            }
+            let status = try cluster.status()
+            let phase = status["phase"] as? String
+            let workers = status["workers"] as? [String: Any]
+            let consistent: Bool
+            if phase == "down" {
+                consistent = cluster.markedProcesses().isEmpty
+            } else {
+                consistent = phase == "up" && workers?["registered"] as? Int == workers?["desired"] as? Int
+            }
+            let counts = cluster.serviceProcessCounts()
+            let duplicates = counts.values.contains { $0 > 1 }
+            row.trial(converged: consistent, duplicates: duplicates, seconds: seconds)
+            let order = commands.map { $0[0] }
+            #expect(consistent, "trial \(trial) (\(order)): status says \(phase ?? "?") with \(workers ?? [:]); processes \(cluster.markedProcesses().count)")
+            #expect(!duplicates, "trial \(trial): a service runs twice: \(counts)")
+            let reset = try cluster.clusterctl(["up", file, "--yes"], timeout: 900)
+            try #require(reset.status == 0, "up after trial \(trial):\n\(reset.all)")
+        }
+        try Chaos.record(row)
+    }
+
+    /// Persists a collection on the workers and publishes it as `x` (replacing an earlier one).
+    static let persist = """
+    import os
+    import dask.array as da
+    from distributed import Client
+    with Client(os.environ["ADDRESS"], timeout=30) as client:
+        if "x" in client.list_datasets():
+            client.unpublish_dataset("x")
+        x = client.persist(da.arange(100, chunks=10))
+        client.publish_dataset(x=x)
+        print("PUBLISHED", x.sum().compute())
+    """
+
+    /// Reads the published collection back.
+    static let readPublished = """
+    import os
+    from distributed import Client
+    with Client(os.environ["ADDRESS"], timeout=30) as client:
+        print("SUM", client.get_dataset("x").sum().compute(timeout=60))
+    """
+
+    /// Every worker process as `PID ADDRESS`, one per line.
+    static let workerPids = """
+    import os
+    from distributed import Client
+    with Client(os.environ["ADDRESS"], timeout=30) as client:
+        print("\\n".join(f"{pid} {address}" for address, pid in client.run(os.getpid).items()))
+    """
+}
