@@ -137,3 +137,46 @@ extension LocalClusterHarness {
         return process
     }
 }
+
+/// `Tests/Fixtures/tcp-fault-proxy` on one loopback address: a network path to a host that
+/// can be made to reset (`drop`) or freeze (`stall`) its connections, and healed (`pass`).
+/// Stopped by pid.
+final class TCPFaultProxy {
+    enum Mode: String { case pass, drop, stall }
+
+    let address: String
+    private let modeFile: String
+    private let process: Process
+
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/tcp-fault-proxy").path
+
+    /// A proxy listening on `address:port`, carrying connections to `target:port`.
+    init(address: String, port: Int, target: String, directory: URL) throws {
+        self.address = address
+        modeFile = directory.appendingPathComponent("proxy-\(address).mode").path
+        try Mode.pass.rawValue.write(toFile: modeFile, atomically: true, encoding: .utf8)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.script, address, String(port), target, String(port), modeFile]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // It says `ready` once it listens (or ends, having failed).
+        let line = output.fileHandleForReading.availableData
+        guard String(decoding: line, as: UTF8.self).hasPrefix("ready") else {
+            stop()
+            throw CapturedRun.Failure.timedOut(command: "tcp-fault-proxy on \(address):\(port) did not start", seconds: 0)
+        }
+    }
+
+    func set(_ mode: Mode) throws {
+        try mode.rawValue.write(toFile: modeFile, atomically: true, encoding: .utf8)
+    }
+
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}

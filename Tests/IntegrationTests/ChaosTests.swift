@@ -174,6 +174,60 @@ struct ChaosTests {
         try Chaos.record(row)
     }
 
+    /// A worker host whose network path fails (its connections reset, or frozen before the
+    /// command connects) during `up`, `scale` or `down`: the command fails naming that host,
+    /// the other hosts are not held up, and the same command after healing finishes the job.
+    @Test func hostUnreachableDuringACommandIsNamedAndARerunFinishes() throws {
+        let pool = try SSHHostPool(addresses: ["127.0.0.2", "127.0.0.3", "127.0.0.4"], spare: ["127.0.0.6"])
+        defer { pool.stop() }
+        let proxy = try TCPFaultProxy(address: "127.0.0.6", port: pool.port, target: "127.0.0.4", directory: pool.directory)
+        defer { proxy.stop() }
+        let cluster = try LocalClusterHarness(prefix: "chaos-net")
+        defer { cluster.tearDown() }
+        let file = try pool.clusterFile(name: cluster.name, scheduler: "127.0.0.2", workers: ["127.0.0.3", "127.0.0.6"], count: 2)
+        let first = try cluster.clusterctl(["up", file], timeout: 900)
+        try #require(first.status == 0, "up:\n\(first.all)")
+        var row = Chaos.Row("a worker host's network resets or stops answering as `up`, `scale` or `down` runs (ssh, 3 hosts)",
+                            note: "converged: the command failed naming the host, the other hosts went on, and the same command after healing finished")
+        for trial in 0..<Chaos.trials {
+            let command = ["up", "scale", "down"][trial % 3]
+            let fault: TCPFaultProxy.Mode = trial % 2 == 0 ? .drop : .stall
+            // Set up what the command starts from: up from nothing, scale from one worker, down from two.
+            _ = try cluster.clusterctl(["down", cluster.name, "--yes"], timeout: 300)
+            var arguments = ["up", file]
+            if command == "scale" {
+                let one = try cluster.clusterctl(["up", file], timeout: 900)
+                try #require(one.status == 0, "up before scale:\n\(one.all)")
+                let down = try cluster.clusterctl(["scale", cluster.name, "1"], timeout: 300)
+                try #require(down.status == 0, "scale 1 before the trial:\n\(down.all)")
+                arguments = ["scale", cluster.name, "2"]
+            } else if command == "down" {
+                let two = try cluster.clusterctl(["up", file], timeout: 900)
+                try #require(two.status == 0, "up before down:\n\(two.all)")
+                arguments = ["down", cluster.name, "--yes"]
+            }
+            try proxy.set(fault)
+            let started = Date()
+            let failed = try cluster.clusterctl(arguments, timeout: 900)
+            try proxy.set(.pass)
+            let named = failed.status != 0 && failed.stderr.contains("127.0.0.6")
+            #expect(named, "trial \(trial): \(command) with the path to 127.0.0.6 \(fault.rawValue):\n\(failed.all)")
+            if command != "down" {
+                // The other worker host was not held up.
+                let states = (try cluster.status()["services"] as? [[String: Any]] ?? [])
+                    .filter { $0["node"] as? String == "127.0.0.3" }.compactMap { $0["state"] as? String }
+                #expect(states == ["running"], "trial \(trial): the healthy host's service: \(states)")
+            }
+            let rerun = try cluster.clusterctl(arguments, timeout: 900)
+            let seconds = Date().timeIntervalSince(started)
+            let whole = command == "down" ? cluster.markedProcesses().isEmpty : (try cluster.registeredWorkers()) == 2
+            #expect(rerun.status == 0 && whole, "trial \(trial): \(command) after healing:\n\(rerun.all)")
+            let counts = cluster.serviceProcessCounts()
+            row.trial(converged: named && rerun.status == 0 && whole, duplicates: counts.values.contains { $0 > 1 }, seconds: seconds)
+        }
+        try Chaos.record(row)
+    }
+
     /// Persists a collection on the workers and publishes it as `x` (replacing an earlier one).
     static let persist = """
     import os
