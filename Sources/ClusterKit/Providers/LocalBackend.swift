@@ -50,7 +50,8 @@ public final class LocalBackend: ClusterBackend {
             if wanted == 0 { return try PortProbe.freePort(host: host) }
             guard PortProbe.isFree(host: host, port: wanted) else {
                 throw ClusterError("\(what) port \(wanted) on \(host) is already in use; stop what uses it or set "
-                                   + "scheduler.\(what == "scheduler" ? "port" : "dashboard_port") to another port (0 picks a free one)")
+                                   + "scheduler.\(what == "scheduler" ? "port" : "dashboard_port") to another port (0 picks a free one)",
+                                   reason: .portTaken)
             }
             return wanted
         }

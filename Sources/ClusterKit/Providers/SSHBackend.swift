@@ -179,7 +179,7 @@ public final class SSHBackend: ClusterBackend {
             }
             throw ClusterError("\(node.host): \(words[0] == "port" ? "scheduler" : "dashboard") port \(words[1]) on \(words[2]) "
                                + "is not available (\(words[3])); stop what uses it or set scheduler.\(words[0]) to another port "
-                               + "(0 picks a free one)")
+                               + "(0 picks a free one)", reason: .portTaken)
         }
         return SchedulerEndpoint(host: host, port: ports[0], dashboardPort: ports[1],
                                  publicHost: schedulerBindsEverywhere ? addresses.ssh : nil,

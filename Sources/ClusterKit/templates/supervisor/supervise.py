@@ -5,7 +5,8 @@
     supervise.py status --id CLUSTER/NAME --pidfile F
 
 `start` runs COMMAND in a new session, detached from the caller, stdin from /dev/null and
-output appended to the log, and records its pid. A process counts as the service only if its
+output appended to the log, and records its pid. A process already running under that
+name (left by an interrupted run) is stopped first. A process counts as the service only if its
 environment carries CLUSTERCTL_SERVICE=CLUSTER/NAME, so a reused pid is never mistaken for it.
 `stop` sends SIGTERM to the service's process group, waits, then SIGKILLs what is left.
 Each prints one line: `running PID` or `stopped`.
@@ -45,13 +46,14 @@ def running(args):
 
 
 def start(args):
-    pid = running(args)
-    if pid:
-        print(f"running {pid}")
-        return 0
     command = args.command
     if not command:
         sys.exit("supervise.py: no command given")
+    # clusterctl starts only what it does not know to be running: a live process under this
+    # name was left by an interrupted run (with other ports, or tied to a scheduler that is
+    # gone), so it is replaced, never taken over.
+    if running(args):
+        stop(args, quiet=True)
     env = dict(os.environ)
     for pair in args.env:
         key, _, value = pair.partition("=")
@@ -91,7 +93,7 @@ def start(args):
     return 0
 
 
-def stop(args):
+def stop(args, quiet=False):
     pid = running(args)
     if pid:
         try:
@@ -109,7 +111,8 @@ def stop(args):
         os.unlink(args.pidfile)
     except FileNotFoundError:
         pass
-    print("stopped")
+    if not quiet:
+        print("stopped")
     return 0
 
 
