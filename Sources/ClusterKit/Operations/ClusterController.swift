@@ -275,6 +275,36 @@ public final class ClusterController {
         }
     }
 
+    // MARK: restart
+
+    /// Restarts every worker of cluster `reference` (their memory is cleared and every task
+    /// forgotten, as `Client.restart` does) and waits until the scheduler reports them all again.
+    /// Returns how many workers registered.
+    public func restartWorkers(_ reference: ClusterReference) throws -> Int {
+        let name = try resolve(reference)
+        let state = try existingState(name)
+        guard !state.services.isEmpty else { throw ClusterError("\(name) is down; `clusterctl up` starts it") }
+        let backend = try Backends.make(for: state.spec, homes: homes, state: state)
+        reporter.step("restarting the workers of \(name) (their memory is cleared, every task forgotten)")
+        let restart = try backend.schedulerAPI(state.endpoint).restartWorkers()
+        if let failure = restart.failure {
+            throw ClusterError("the scheduler could not restart every worker: \(failure); `clusterctl status \(name)` "
+                               + "shows which run, and `clusterctl logs \(name) --role worker` why")
+        }
+        let desired = state.spec.workers.count
+        let api = try backend.schedulerAPI(state.endpoint)
+        let back = Deadline(seconds: timeout).poll(every: 0.1) { () -> Int? in
+            let registered = api.identity()?.liveWorkers.count ?? 0
+            reporter.progress("waiting for workers: \(registered)/\(desired) registered")
+            return registered == desired ? registered : nil
+        }
+        guard let back else {
+            throw ClusterError("only \(api.identity()?.liveWorkers.count ?? 0) of \(desired) workers came back within "
+                               + "\(Int(timeout)) s; `clusterctl logs \(name) --role worker` shows why")
+        }
+        return back
+    }
+
     // MARK: certificates
 
     /// Replaces the certificates of cluster `reference` (every node's and the client's; with
