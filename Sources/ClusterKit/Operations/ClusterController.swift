@@ -275,6 +275,50 @@ public final class ClusterController {
         }
     }
 
+    // MARK: ssh
+
+    /// The OpenSSH command that logs in to `node` of cluster `reference` (the scheduler's node
+    /// by default) with the cluster's user, key, port and known_hosts, running `command` there
+    /// if given (else an interactive shell).
+    public func sshCommand(_ reference: ClusterReference, node: String?, command: [String]) throws -> [String] {
+        let name = try resolve(reference)
+        let state = try existingState(name)
+        let nodes = Self.poolNodes(of: state)
+        let target = node ?? state.scheduler?.node ?? nodes.first ?? ""
+        guard nodes.contains(target) else {
+            throw ClusterError.usage("\(target) is not a node of \(name); its nodes are: \(nodes.joined(separator: ", "))")
+        }
+        let directory = try store.directory(for: name)
+        let clusterKnownHosts = directory.appendingPathComponent("known_hosts").path
+        let access: SSHAccess
+        let address: String
+        switch state.spec.provider {
+        case .local:
+            throw ClusterError.usage("\(name) runs on this machine (provider local); there is nothing to log in to")
+        case .ssh(let ssh):
+            access = ssh.access
+            address = target
+        case .ec2(let ec2):
+            access = SSHAccess(user: ec2.sshUser, key: EC2Connection.keyPath(for: ec2, clusterDirectory: directory),
+                               hostKeyPolicy: .acceptNew, readsUserKnownHosts: false)
+            guard let found = state.node(target)?.sshAddress else {
+                throw ClusterError("\(target) has no address yet; `clusterctl up` finishes launching it")
+            }
+            address = found
+        }
+        var knownHosts = [clusterKnownHosts] + (access.knownHosts.map { [$0] } ?? [])
+        if access.readsUserKnownHosts { knownHosts.insert("~/.ssh/known_hosts", at: 0) }
+        var argv = ["ssh", "-p", String(access.port),
+                    "-o", "UserKnownHostsFile=" + knownHosts.joined(separator: " "),
+                    "-o", "StrictHostKeyChecking=" + (access.hostKeyPolicy == .strict ? "yes" : "accept-new"),
+                    "-o", "ConnectTimeout=\(Int(access.connectTimeout))"]
+        if let key = access.key { argv += ["-i", key, "-o", "IdentitiesOnly=yes"] }
+        if command.isEmpty { argv.append("-t") }
+        argv.append("\(access.user)@\(address)")
+        if !command.isEmpty { argv += ["--"] + command }
+        return argv
+    }
+
     // MARK: restart
 
     /// Restarts every worker of cluster `reference` (their memory is cleared and every task
