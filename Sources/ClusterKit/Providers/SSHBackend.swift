@@ -221,11 +221,7 @@ public final class SSHBackend: ClusterBackend {
     }
 
     public func prepareEnvironment(on id: String, spec: ClusterSpec, report: (String) -> Void) throws {
-        try onNode(id) { node in
-            _ = try EnvironmentInstaller(runner: node.runner).prepare(
-                spec.environment, directory: node.environmentDirectory, allowSystemInstall: true,
-                then: try node.keeper.installCommand(), onStep: report)
-        }
+        try onNode(id) { node in try node.prepareEnvironment(spec.environment, onStep: report) }
     }
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
@@ -244,7 +240,8 @@ public final class SSHBackend: ClusterBackend {
         try onNode(id) { node in
             let tlsPaths = try installTLS(on: id, node: node)
             let argv = DaskCommands(environment: node.environmentDirectory)
-                .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: try address(of: id).listen, tls: tlsPaths)
+                .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: try address(of: id).listen, tls: tlsPaths,
+                        localDirectory: node.workDirectory)
             let environment = DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
             let pid = try node.keeper.start(service, role: .worker, argv: argv, environment: environment)
             return ServiceRecord(name: service, role: .worker, node: id, pid: pid, workerCount: count)
@@ -286,7 +283,8 @@ public final class SSHBackend: ClusterBackend {
     public func purge(_ id: String) throws {
         let node = try node(id)
         try node.keeper.purge()
-        let result = try node.runner.run("rm -rf " + ShellQuote.quote(node.installDirectory), timeout: 120)
+        // (The services' directories in it are their user's: sudo removes them too.)
+        let result = try node.runner.run(node.sudo + "rm -rf " + ShellQuote.quote(node.installDirectory), timeout: 120)
         guard result.exitCode == 0 else {
             throw ClusterError("\(id): could not remove \(node.installDirectory)", details: result.tail())
         }

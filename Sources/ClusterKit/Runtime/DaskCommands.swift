@@ -54,7 +54,7 @@ public struct DaskCommands: Sendable {
     /// `dask worker` running `count` workers under nannies, named `name` (one worker) or
     /// `name-0`, `name-1`, ... (several), listening on `listenHost`.
     public func worker(_ spec: ClusterSpec, scheduler: SchedulerEndpoint, name: String, count: Int,
-                       listenHost: String, tls: NodeTLSPaths? = nil) -> [String] {
+                       listenHost: String, tls: NodeTLSPaths? = nil, localDirectory: String? = nil) -> [String] {
         [dask, "worker", scheduler.address,
          "--name", name,
          "--nworkers", String(count),
@@ -64,6 +64,7 @@ public struct DaskCommands: Sendable {
          // The worker's own HTTP server (health, metrics) runs even without the dashboard, on
          // every interface unless told otherwise; like the scheduler's, it has no authentication.
          "--no-dashboard", "--dashboard-address", "127.0.0.1:0"] + Self.tlsArguments(tls)
+            + (localDirectory.map { ["--local-directory", $0] } ?? []) // spill and scratch files go there (nil: Dask's temp dir)
     }
 
     /// The Dask worker names a service started with `workerCount` workers registers.
