@@ -129,9 +129,9 @@ public final class SSHRunner: CommandRunner {
         }
     }
 
-    public func forward(to remoteHost: String, port remotePort: Int) throws -> PortForward {
+    public func forward(to remoteHost: String, port remotePort: Int, localPort: Int) throws -> PortForward {
         do {
-            return try withSession { try $0.forwardLocalPort(to: remoteHost, port: remotePort) }
+            return try withSession { try $0.forwardLocalPort(to: remoteHost, port: remotePort, localPort: localPort) }
         } catch let error as SSHError {
             throw runnerError(error)
         }

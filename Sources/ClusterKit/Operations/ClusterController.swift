@@ -75,6 +75,7 @@ public final class ClusterController {
         if let state, let scaled = state.scaledWorkers, state.spec.workers.count == scaled, spec.workers.count != scaled {
             undo = ScaleUndo(scaled: scaled, fileCount: spec.workers.count, file: path)
         }
+        if !dryRun, let warning = DashboardForward.publicWarning(for: spec) { reporter.warning(warning) }
         return try converge(to: spec, state: state, scaledWorkers: nil, undoing: undo, dryRun: dryRun, until: until,
                             confirm: confirm)
     }
@@ -457,10 +458,9 @@ public final class ClusterController {
         return ClusterStatus(
             name: name, provider: state.spec.provider.kind, supervisor: state.supervisor.rawValue, phase: phase,
             scheduler: .init(address: state.endpoint.port == 0 ? "(not started)" : state.endpoint.clientAddress,
-                             dashboard: state.endpoint.dashboardPort == 0 ? "(not started)" : state.endpoint.dashboard,
-                             node: state.scheduler?.node, running: schedulerRunning,
+                             dashboard: dashboardAccess(state), node: state.scheduler?.node, running: schedulerRunning,
                              state: state.scheduler.map { states.state(of: $0.name) } ?? .stopped,
-                             tunnel: dashboardTunnel(state), dashboardPages: identity?.dashboard,
+                             dashboardPages: identity?.dashboard,
                              tls: try? clientTLS(of: state)),
             workers: .init(desired: desired, registered: workers.count, list: workers),
             nodes: state.nodes.map {
@@ -474,25 +474,27 @@ public final class ClusterController {
             environment: state.environmentPath, source: state.spec.sourcePath, problems: problems)
     }
 
-    /// The `ssh -L` command that brings a remote scheduler's dashboard to this machine.
-    func dashboardTunnel(_ state: ClusterState) -> String? {
-        let port = state.endpoint.dashboardPort
-        let forward = "ssh -N -L \(port):127.0.0.1:\(port)"
-        switch state.spec.provider {
-        case .local:
-            return nil
-        case .ssh(let ssh):
-            guard let host = state.scheduler?.node else { return nil }
-            let options = (ssh.access.port == 22 ? "" : " -p \(ssh.access.port)") + (ssh.access.key.map { " -i \(ShellQuote.quote($0))" } ?? "")
-            return "\(forward)\(options) \(ssh.access.user)@\(host)"
-        case .ec2(let ec2):
-            guard let address = state.node("scheduler")?.sshAddress else { return nil }
-            let directory = homes.clusterDirectory(state.name)
-            let key = EC2Connection.keyPath(for: ec2, clusterDirectory: directory)
-            let knownHosts = directory.appendingPathComponent("known_hosts").path
-            return "\(forward) -i \(ShellQuote.quote(key)) -o UserKnownHostsFile=\(ShellQuote.quote(knownHosts)) "
-                + "\(ec2.sshUser)@\(address)"
+    /// Where the dashboard opens: a URL that works from this machine (the local provider's, a
+    /// public dashboard's) or none, and always the `clusterctl dashboard` command.
+    func dashboardAccess(_ state: ClusterState) -> ClusterStatus.Dashboard {
+        var url: String?
+        if state.endpoint.dashboardPort != 0 {
+            if case .local = state.spec.provider { url = state.endpoint.dashboard } else { url = state.endpoint.publicDashboard }
         }
+        return ClusterStatus.Dashboard(url: url, command: "clusterctl dashboard \(state.name)",
+                                       access: state.endpoint.dashboardHost == nil ? .local : .public)
+    }
+
+    // MARK: dashboard
+
+    /// The dashboard of cluster `reference` on this machine: for a remote scheduler, a local
+    /// port (`localPort`; nil: the dashboard's own port if free, else any) forwarded over SSH
+    /// to its loopback-only HTTP server, open until `close()`. See `DashboardForward`.
+    public func dashboard(_ reference: ClusterReference, localPort: Int?) throws -> DashboardForward {
+        let name = try resolve(reference)
+        let state = try existingState(name)
+        return try DashboardForward.open(state, backend: try Backends.make(for: state.spec, homes: homes, state: state),
+                                         localPort: localPort, reporter: reporter)
     }
 
     /// Every cluster in the state home, with its status.

@@ -56,12 +56,14 @@ public final class LocalBackend: ClusterBackend {
             return wanted
         }
         let schedulerPort = try port(spec.scheduler.port, "scheduler", listenHost)
-        let dashboardPort = try port(spec.scheduler.dashboardPort, "dashboard", "127.0.0.1")
-        return SchedulerEndpoint(host: listenHost, port: schedulerPort, dashboardPort: dashboardPort, tls: tls != nil)
+        let dashboardHost: String? = spec.scheduler.dashboard == .public ? listenHost : nil
+        let dashboardPort = try port(spec.scheduler.dashboardPort, "dashboard", dashboardHost ?? "127.0.0.1")
+        return SchedulerEndpoint(host: listenHost, port: schedulerPort, dashboardPort: dashboardPort, tls: tls != nil,
+                                 dashboardHost: dashboardHost)
     }
 
     public func schedulerAPI(_ endpoint: SchedulerEndpoint) throws -> SchedulerAPI {
-        SchedulerAPI(port: endpoint.dashboardPort)
+        SchedulerAPI(port: endpoint.dashboardPort, host: endpoint.dashboardReachHost)
     }
 
     public func states(of services: [ServiceRecord], cluster: String) throws -> ServiceStates {

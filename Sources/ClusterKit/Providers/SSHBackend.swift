@@ -156,6 +156,7 @@ public final class SSHBackend: ClusterBackend {
         let addresses = try address(of: schedulerNode)
         let host = addresses.listen
         let bindHost = schedulerBindsEverywhere ? "0.0.0.0" : host
+        let dashboardHost: String? = spec.scheduler.dashboard == .public ? bindHost : nil
         // Both ports checked (or, for 0, picked) by binding them on the node, in one round trip.
         let code = """
         import socket, sys
@@ -169,7 +170,7 @@ public final class SSHBackend: ClusterBackend {
             print(s.getsockname()[1])
         """
         let argv = [python, "-c", code, bindHost, String(spec.scheduler.port), "port",
-                    "127.0.0.1", String(spec.scheduler.dashboardPort), "dashboard_port"]
+                    dashboardHost ?? "127.0.0.1", String(spec.scheduler.dashboardPort), "dashboard_port"]
         let result = try node.runner.run(ShellQuote.join(argv), timeout: 30)
         let ports = result.stdout.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard result.exitCode == 0, ports.count == 2 else {
@@ -183,7 +184,8 @@ public final class SSHBackend: ClusterBackend {
         }
         return SchedulerEndpoint(host: host, port: ports[0], dashboardPort: ports[1],
                                  publicHost: schedulerBindsEverywhere ? addresses.ssh : nil,
-                                 bindHost: schedulerBindsEverywhere ? bindHost : nil, tls: tls != nil)
+                                 bindHost: schedulerBindsEverywhere ? bindHost : nil, tls: tls != nil,
+                                 dashboardHost: dashboardHost)
     }
 
     /// Through a tunnel over the scheduler node's SSH connection, kept for the backend's life
@@ -194,7 +196,7 @@ public final class SSHBackend: ClusterBackend {
             tunnel.close()
             lock.withLock { tunnels[endpoint.dashboardPort] = nil }
         }
-        let tunnel = try node(schedulerNode).runner.forward(to: "127.0.0.1", port: endpoint.dashboardPort)
+        let tunnel = try node(schedulerNode).runner.forward(to: endpoint.dashboardReachHost, port: endpoint.dashboardPort)
         lock.withLock { tunnels[endpoint.dashboardPort] = tunnel }
         return SchedulerAPI(port: tunnel.localPort)
     }
