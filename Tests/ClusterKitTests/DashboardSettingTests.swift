@@ -92,6 +92,33 @@ import Testing
         #expect(throws: ClusterError.self) { try lines(.public, port: 0) }
     }
 
+    /// An ec2 cluster whose running instances switch to a public dashboard gets its security
+    /// group rule before the scheduler restarts; nothing is launched for it.
+    @Test func goingPublicOnRunningInstancesEnsuresTheSecurityGroupFirst() throws {
+        let nodes = LaunchingNodes()
+        let planner = Planner(placement: PerNodePlacement(nodes: nodes), nodes: nodes)
+        let local = ClusterSpec(name: "c", provider: .ec2(EC2ProviderSpec(allowedCIDRs: ["10.0.0.0/8"])),
+                                workers: WorkersSpec(count: 1))
+        var state = ClusterState(spec: local, endpoint: SchedulerEndpoint(host: "10.0.0.1", port: 8786, dashboardPort: 8787))
+        state.nodes = ["scheduler", "w0"].map {
+            NodeRecord(id: $0, role: $0 == "scheduler" ? .scheduler : .worker, phase: .registered, instanceId: "i-\($0)")
+        }
+        state.services = [ServiceRecord(name: "scheduler", role: .scheduler, node: "scheduler"),
+                          ServiceRecord(name: "c-w0", role: .worker, node: "w0", workerCount: 1)]
+        let observed = Observation(schedulerRunning: true, runningServices: ["c-w0"], liveNodes: ["scheduler", "w0"])
+        var open = local
+        open.scheduler.dashboard = .public
+
+        let plan = try planner.plan(desired: open, state: state, observed: observed)
+        let ensure = try #require(plan.actions.firstIndex(of: .ensureClusterResources(lines: ["security group", "key pair"])),
+                                  "\(plan.actions)")
+        let start = try #require(plan.actions.firstIndex(of: .startScheduler(node: "scheduler")), "\(plan.actions)")
+        #expect(ensure < start)
+        #expect(!plan.launches)
+        let unchanged = try planner.plan(desired: local, state: state, observed: observed)
+        #expect(!unchanged.actions.contains(.ensureClusterResources(lines: ["security group", "key pair"])))
+    }
+
     @Test func localPortChoice() throws {
         let held = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(held) }

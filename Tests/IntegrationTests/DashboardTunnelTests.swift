@@ -261,3 +261,52 @@ enum Chromium {
         (try? CapturedRun.of("chromium", ["--version"], timeout: 60))?.status == 0
     }
 }
+
+/// `scheduler.dashboard: public` on ec2, against moto on loopback: the plan shows the ingress
+/// rule, and the security group `up` makes opens the dashboard port to `allowed_cidrs` only.
+struct PublicDashboardEC2Tests {
+    @Test func securityGroupOpensTheDashboardToAllowedCIDRsOnly() throws {
+        let moto = try LoopbackMoto()
+        defer { moto.stop() }
+        let cluster = try LocalClusterHarness(prefix: "dashec2")
+        defer { try? FileManager.default.removeItem(at: cluster.directory) }
+        let file = cluster.directory.appendingPathComponent("ec2.yaml").path
+        try """
+        name: \(cluster.name)
+        provider:
+          kind: ec2
+          region: us-east-1
+          ami: ami-785db401
+          ssh_user: root
+          allowed_cidrs: [198.51.100.0/24]
+        scheduler:
+          port: 8786
+          dashboard_port: 8787
+          dashboard: public
+        workers:
+          count: 1
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let settings = moto.environment.merging(["CLUSTERCTL_HOME": cluster.home.path,
+                                                 "CLUSTERCTL_TEMPLATES": LocalClusterHarness.templates]) { $1 }
+        let rule = "tcp 8787 (dashboard, no authentication) from 198.51.100.0/24"
+        let plan = try moto.clusterctl(["plan", file], settings)
+        #expect(plan.status == 0 && plan.stdout.contains(rule), "plan:\n\(plan.all)")
+
+        let up = try moto.clusterctl(["up", file, "--yes", "--until", "launched"], settings)
+        defer { _ = try? moto.clusterctl(["down", cluster.name, "--yes"], settings) }
+        try #require(up.status == 0, "up --until launched:\n\(up.all)")
+        #expect(up.stderr.contains("has no authentication"), "no warning:\n\(up.stderr)")
+        let groups = try CapturedRun.of("python3", ["-c", """
+            import boto3, json
+            groups = boto3.client("ec2").describe_security_groups(
+                Filters=[{"Name": "tag:clusterctl:cluster", "Values": ["\(cluster.name)"]}])["SecurityGroups"]
+            print(json.dumps({str(p.get("FromPort")): sorted(r["CidrIp"] for r in p.get("IpRanges", []))
+                              for g in groups for p in g["IpPermissions"]}))
+            """], environment: moto.environment.merging(["AWS_DEFAULT_REGION": "us-east-1"]) { $1 })
+        let ranges = try #require(try JSONSerialization.jsonObject(with: Data(groups.stdout.utf8)) as? [String: [String]],
+                                  "describe_security_groups:\n\(groups.all)")
+        #expect(ranges["8787"] == ["198.51.100.0/24"], "\(ranges)")
+        #expect(ranges["8786"] == ["198.51.100.0/24"], "\(ranges)")
+        #expect(!ranges.values.joined().contains("0.0.0.0/0"), "\(ranges)")
+    }
+}
