@@ -61,7 +61,8 @@ public struct SystemdKeeper: ServiceKeeper {
     /// IP and Unix sockets only. Left out because Dask or the code it runs needs them:
     /// `MemoryDenyWriteExecute` (JIT compilers such as numba's, ctypes/cffi callbacks),
     /// `ProcSubset=pid` (psutil reads /proc/meminfo and /proc/stat), `SystemCallFilter=~@resources`
-    /// (the workers are killed), `PrivateNetwork` and `IPAddressDeny` (workers talk to any peer).
+    /// (workers call mbind; numeric libraries set CPU affinity and memory policy), `PrivateNetwork`
+    /// and `IPAddressDeny` (workers talk to any peer). See docs/security-units.md.
     ///
     /// `optionalPaths` marks the paths `-` (ignored while missing), for checks that run before
     /// the directories exist.
