@@ -62,7 +62,7 @@ public struct SystemdKeeper: ServiceKeeper {
     /// `MemoryDenyWriteExecute` (JIT compilers such as numba's, ctypes/cffi callbacks),
     /// `ProcSubset=pid` (psutil reads /proc/meminfo and /proc/stat), `SystemCallFilter=~@resources`
     /// (workers call mbind; numeric libraries set CPU affinity and memory policy), `PrivateNetwork`
-    /// and `IPAddressDeny` (workers talk to any peer). See docs/security-units.md.
+    /// and `IPAddressDeny` (workers talk to any peer). See docs/security.md, "Least privilege on the nodes".
     ///
     /// `optionalPaths` marks the paths `-` (ignored while missing), for checks that run before
     /// the directories exist.
