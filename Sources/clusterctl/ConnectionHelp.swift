@@ -6,7 +6,7 @@ enum ConnectionHelp {
         var lines = [
             "Cluster \(status.name) is up: \(status.workers.registered)/\(status.workers.desired) workers registered.",
             "  scheduler: \(status.scheduler.address)",
-            "  dashboard: \(status.scheduler.dashboard)\(dashboardNote(status))\(bokehHint(status))",
+            "  dashboard: \(StatusTable.dashboard(status))\(bokehHint(status))",
             "",
             "Connect from Python (with the same dask and distributed versions as the cluster):",
         ] + snippet(status).map { "    " + $0 } + [
@@ -46,11 +46,5 @@ enum ConnectionHelp {
     /// is not importable in its environment), e.g. with `environment.base: minimal`.
     static func bokehHint(_ status: ClusterStatus) -> String {
         status.scheduler.dashboardPages == false ? "  (the page needs bokeh in environment.packages)" : ""
-    }
-
-    /// For a remote scheduler: how to reach its loopback-only dashboard.
-    static func dashboardNote(_ status: ClusterStatus) -> String {
-        guard let node = status.scheduler.node, let tunnel = status.scheduler.tunnel else { return "" }
-        return " on \(node); reach it with `\(tunnel)`"
     }
 }

@@ -7,7 +7,7 @@ enum StatusTable {
         var lines = [
             "cluster:    \(status.name) (\(status.provider), services: \(status.supervisor)) \(status.phase)",
             "scheduler:  \(status.scheduler.address) \(schedulerState(status.scheduler.state))",
-            "dashboard:  \(status.scheduler.dashboard)" + (status.scheduler.tunnel.map { " (on the scheduler's node: `\($0)`)" } ?? ""),
+            "dashboard:  \(dashboard(status))",
             "workers:    \(status.workers.registered) registered / \(status.workers.desired) desired",
         ]
         if !status.workers.list.isEmpty {
@@ -36,6 +36,17 @@ enum StatusTable {
             lines += ["", "Something is missing: `clusterctl up \(status.source ?? status.name)` repairs it."]
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Where the dashboard opens: its URL where one works from here (the local provider's, a
+    /// public one's), else the `clusterctl dashboard` command that forwards it here.
+    static func dashboard(_ status: ClusterStatus) -> String {
+        let dashboard = status.scheduler.dashboard
+        if let url = dashboard.url {
+            return dashboard.access == .public ? "\(url) (public, no authentication)" : url
+        }
+        guard status.scheduler.node != nil else { return "(not started)" }
+        return "run `\(dashboard.command)` to open it here (it listens on the scheduler's loopback only)"
     }
 
     static func schedulerState(_ state: ServiceState) -> String {

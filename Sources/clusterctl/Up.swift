@@ -30,10 +30,7 @@ struct Up: ParsableCommand {
                                            confirm: PlanConfirmation.asker(yes: yes, command: "up"))
             TerminalReporter.shared.finishLine()
             if dryRun {
-                print(result.plan.isEmpty ? "Nothing to do." : "Plan:\n" + result.plan.lines.joined(separator: "\n"))
-                if let cost = result.plan.launchedHourlyCost, result.plan.launches {
-                    print(String(format: "Estimated cost of the new instances: about $%.2f per hour.", cost))
-                }
+                try PlanOutput.print(result.plan, as: .table)
                 return
             }
             guard let status = result.status else {

@@ -92,8 +92,43 @@ struct LocalClusterBadInputTests {
         #expect(finished.wait(timeout: .now() + 300) == .success, "up went on waiting for a dead scheduler")
         let run = try #require(try box.run?.get())
         #expect(run.status == 1)
-        #expect(run.stderr.contains("the scheduler on localhost exited while clusterctl waited"), "up:\n\(run.all)")
+        #expect(run.stderr.contains("the scheduler on localhost exited while clusterctl waited for the workers"), "up:\n\(run.all)")
         #expect(!run.stderr.contains("workers registered within"), "it waited for the deadline:\n\(run.all)")
+    }
+
+    /// An `up` killed after starting services but before recording them leaves processes the
+    /// state does not know (holding the fixed ports, or tied to a scheduler about to go). The
+    /// next `up` replaces them and never runs a service twice.
+    @Test(arguments: [false, true])
+    func servicesAnInterruptedRunNeverRecordedAreReplaced(fixedPorts: Bool) throws {
+        let cluster = try LocalClusterHarness(prefix: fixedPorts ? "orphanf" : "orphan")
+        defer { cluster.tearDown() }
+        var file = try cluster.writeClusterFile(workers: 2)
+        if fixedPorts {
+            let ports = try (0..<2).map { _ in try TCPListener() }
+            var text = try String(contentsOfFile: file, encoding: .utf8)
+            text = text.replacingOccurrences(of: "  port: 0\n", with: "  port: \(ports[0].port)\n")
+                .replacingOccurrences(of: "  dashboard_port: 0\n", with: "  dashboard_port: \(ports[1].port)\n")
+            ports.forEach { $0.close() }
+            file = cluster.directory.appendingPathComponent("fixed.yaml").path
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        let first = try cluster.clusterctl(["up", file])
+        try #require(first.status == 0, "up:\n\(first.all)")
+        // Forget the services, as if the run that started them had been killed first.
+        let stateFile = cluster.home.appendingPathComponent("\(cluster.name)/state.json")
+        var state = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: stateFile)) as? [String: Any])
+        state["services"] = []
+        try JSONSerialization.data(withJSONObject: state).write(to: stateFile)
+
+        let again = try cluster.clusterctl(["up", file], timeout: 300)
+        #expect(again.status == 0, "up over unrecorded services:\n\(again.all)")
+        #expect(try cluster.registeredWorkers() == 2)
+        let counts = cluster.serviceProcessCounts()
+        #expect(counts.count == 2 && counts.values.allSatisfy { $0 == 1 }, "services and their processes: \(counts)")
+        let down = try cluster.clusterctl(["down", cluster.name, "--yes"])
+        #expect(down.status == 0)
+        #expect(cluster.markedProcesses().isEmpty, "left running: \(cluster.markedProcesses())")
     }
 
     @Test func missingOrOldInterpreterIsExplained() throws {

@@ -66,6 +66,59 @@ struct SSHClusterTests {
         }
     }
 
+    /// These hosts have no systemd and clusterctl logs in as root: the detached supervisor
+    /// starts each service as root, which opens its log and then drops to the system user
+    /// clusterctl makes (on this machine), so a client reaching Dask cannot write root's files.
+    @Test func detachedServicesRunAsTheServiceUser() throws {
+        let pool = try SSHHostPool(addresses: ["127.0.0.2", "127.0.0.3"])
+        defer { pool.stop() }
+        let cluster = try harness("drop")
+        defer { cluster.tearDown() }
+        let file = try pool.clusterFile(name: cluster.name, scheduler: "127.0.0.2", workers: ["127.0.0.3"], count: 2, perNode: 2)
+        let up = try cluster.clusterctl(["up", file], timeout: 600)
+        try #require(up.status == 0, "up failed:\n\(up.all)")
+        #expect(try cluster.status()["supervisor"] as? String == "detached")
+        let uid = try CapturedRun.of("id", ["-u", "clusterctl"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(Int(uid) ?? 0 > 0, "no clusterctl user was made")
+
+        // Every Dask process, by its command line and by its service mark, is clusterctl's.
+        let nodes = pool.directory.appendingPathComponent("nodes").path
+        let ps = try CapturedRun.of("ps", ["-eo", "user:32=,args="])
+        let dask = ServiceConfinement.daskProcesses(psOutput: ps.stdout, installRoot: nodes + "/")
+        #expect(dask.count >= 4, "scheduler, worker service and its two workers:\n\(ps.stdout)")
+        #expect(dask.allSatisfy { $0.user == "clusterctl" }, "Dask processes not run by clusterctl:\n\(dask)")
+        let marked = cluster.markedProcesses()
+        #expect(marked.count >= 2)
+        for pid in marked {
+            let owner = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8))?
+                .split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(separator: "\t").dropFirst().map(String.init)
+            #expect(owner.map { Set($0) == [uid] } ?? true, "process \(pid) runs with uids \(owner ?? [])")
+        }
+
+        // From inside the services: root's files and the install are closed to them, their
+        // work directory is theirs; the workers spill there and read their data back.
+        let probe = try ServiceConfinement.probe(python: try cluster.connection().python, environment: try cluster.clientEnvironment(),
+                                                 workerInstall: nodes + "/127.0.0.3", schedulerInstall: nodes + "/127.0.0.2")
+        if let report = probe.report {
+            ServiceConfinement.expectConfined(report, user: "clusterctl", workDirectory: nodes + "/127.0.0.3/work",
+                                              schedulerMayWriteWork: true)
+        } else {
+            Issue.record("the probe printed no report:\n\(probe.run.all)")
+        }
+
+        // The logs stay the login user's and readable by `logs`; status and down still see and
+        // stop the services (their /proc entries are another user's).
+        let logs = try cluster.clusterctl(["logs", cluster.name, "--tail", "200"])
+        #expect(logs.status == 0 && logs.stdout.contains("Registered to"), "logs:\n\(logs.all)")
+        let logFile = nodes + "/127.0.0.3/logs/\(cluster.name)-127.0.0.3.log"
+        let logOwner = try FileManager.default.attributesOfItem(atPath: logFile)[.ownerAccountName] as? String
+        #expect(logOwner == NSUserName(), "the log belongs to \(logOwner ?? "?")")
+        #expect(try cluster.registeredWorkers() == 2)
+        let down = try cluster.clusterctl(["down", cluster.name, "--yes"], timeout: 300)
+        #expect(down.status == 0, "down:\n\(down.all)")
+        #expect(eventually(within: 30) { cluster.markedProcesses().isEmpty }, "left running: \(cluster.markedProcesses())")
+    }
+
     @Test func unreachableHostIsNamedWhileTheOthersComeUpAndARerunFinishes() throws {
         let pool = try SSHHostPool(addresses: ["127.0.0.2", "127.0.0.3", "127.0.0.4"], spare: ["127.0.0.6"])
         defer { pool.stop() }

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// The ssh provider on a real Debian host with systemd as PID 1 (a systemd-nspawn container
-/// sharing this machine's network): Dask runs as systemd units, systemd restarts a killed
-/// worker, logs come from journald, and `down` leaves the units stopped and disabled.
+/// sharing this machine's network): Dask runs as systemd units, as the unprivileged user
+/// clusterctl makes, sandboxed (it writes nothing outside its work directory), systemd restarts
+/// a killed worker, logs come from journald, and `down` leaves the units stopped and disabled.
 @Suite(
     .serialized,
     .enabled(if: SystemdTestHost.unavailableReason == nil, Comment(rawValue: SystemdTestHost.unavailableReason ?? ""))
@@ -49,6 +50,43 @@ struct SystemdClusterTests {
         let compute = try CapturedRun.of("/usr/bin/env", ["python3", "-c", LocalClusterLifecycleTests.computeScript],
                                             environment: LocalClusterHarness.clientEnvironment(status: status), timeout: 120)
         #expect(compute.stdout.contains("RESULT -285"), "client:\n\(compute.all)")
+
+        // Root logged in, so Dask runs as the system user clusterctl made: no login, no home.
+        let install = "/opt/clusterctl/\(cluster.name)"
+        let account = try node.ssh("getent passwd clusterctl").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(account.hasPrefix("clusterctl:x:") && account.hasSuffix(":/nonexistent:/usr/sbin/nologin"), "account: \(account)")
+        let ps = try node.ssh("ps -eo user:32=,args=")
+        let dask = ServiceConfinement.daskProcesses(psOutput: ps.stdout, installRoot: install)
+        #expect(dask.count >= 4, "scheduler, worker service and its two workers:\n\(ps.stdout)")
+        #expect(dask.allSatisfy { $0.user == "clusterctl" }, "Dask processes not run by clusterctl:\n\(dask)")
+        #expect(dask.contains { $0.args.contains(" scheduler ") } && dask.contains { $0.args.contains(" worker ") })
+        let modes = try node.ssh("stat -c '%U %a %n' \(install)/work \(install)/tls \(install)/env \(install)/run")
+        #expect(modes.stdout.split(separator: "\n").map(String.init)
+                == ["clusterctl 700 \(install)/work", "clusterctl 700 \(install)/tls", "root 755 \(install)/env", "root 755 \(install)/run"],
+                "install directory: \(modes.all)")
+
+        // From inside the running services: nothing outside the work directory is writable,
+        // the workers spill into it and read their data back.
+        let probe = try ServiceConfinement.probe(python: "python3", environment: LocalClusterHarness.clientEnvironment(status: status),
+                                                 workerInstall: install, schedulerInstall: install)
+        if let report = probe.report {
+            ServiceConfinement.expectConfined(report, user: "clusterctl", workDirectory: install + "/work", schedulerMayWriteWork: false)
+        } else {
+            Issue.record("the probe printed no report:\n\(probe.run.all)")
+        }
+
+        // The units say so themselves, and systemd rates them.
+        for unit in units {
+            let shown = try node.ssh("systemctl show -p User -p NoNewPrivileges -p ProtectSystem -p ProtectHome -p PrivateTmp "
+                                     + "-p CapabilityBoundingSet -p RestrictAddressFamilies \(unit)").stdout
+            for line in ["User=clusterctl", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                         "CapabilityBoundingSet=", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX"] {
+                #expect(shown.split(separator: "\n").contains(Substring(line)), "\(unit) lacks \(line):\n\(shown)")
+            }
+            let rating = try node.ssh("systemd-analyze security \(unit) | tail -n 1").stdout
+            let exposure = rating.split(separator: " ").compactMap { Double($0) }.first
+            #expect(exposure.map { $0 <= 2.0 } == true, "\(unit): \(rating)")
+        }
 
         // SIGKILL the worker unit's main process: systemd restarts it and its workers re-register.
         let before = Set(workerAddresses(try cluster.status()))

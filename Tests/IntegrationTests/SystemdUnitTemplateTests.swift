@@ -2,8 +2,9 @@ import ClusterKit
 import Foundation
 import Testing
 
-/// The Dask unit templates in `templates/systemd/`, filled with plausible values, pass
-/// `systemd-analyze verify` without a single complaint; broken units do not.
+/// The Dask unit templates in `templates/systemd/`, filled with plausible values (with and
+/// without the service user's sandbox), pass `systemd-analyze verify` without a single
+/// complaint; broken units do not.
 @Suite(
     "systemd unit templates",
     .enabled(if: UnitTemplateFixture.analyzerMissing == nil, Comment(rawValue: UnitTemplateFixture.analyzerMissing ?? ""))
@@ -26,6 +27,19 @@ struct SystemdUnitTemplateTests {
         #expect(lines.filter { $0.hasPrefix("Environment=") }
                 == UnitTemplateFixture.environment.sorted { $0.key < $1.key }.map { "Environment=" + SystemdQuote.quote("\($0.key)=\($0.value)") })
         #expect(lines.filter { $0.hasPrefix("User=") } == (user.map { ["User=\($0)"] } ?? []))
+        #expect(lines.filter { $0.hasPrefix("Group=") } == (user.map { ["Group=\($0)"] } ?? []))
+        if user != nil {
+            // Sandboxed: read-only system and install, no homes, writable work directory for workers only.
+            for expected in ["NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                             "PrivateDevices=yes", "CapabilityBoundingSet=", "AmbientCapabilities=",
+                             "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "SystemCallFilter=@system-service", "UMask=0077"] {
+                #expect(lines.contains(expected), "missing \(expected)")
+            }
+            let writable = lines.filter { $0.hasPrefix("ReadWritePaths=") || $0.hasPrefix("BindPaths=") }
+            #expect(writable == (role == "worker" ? ["ReadWritePaths=\"\(fixture.directory.path)/work\""] : []), "writable: \(writable)")
+        } else {
+            #expect(!lines.contains { $0.hasPrefix("ProtectSystem=") || $0.hasPrefix("NoNewPrivileges=") })
+        }
         for expected in ["After=network-online.target", "Wants=network-online.target", "Type=simple",
                          "Restart=always", "RestartSec=1", "KillMode=control-group", "WantedBy=multi-user.target"] {
             #expect(lines.contains(expected), "missing \(expected)")
@@ -34,6 +48,25 @@ struct SystemdUnitTemplateTests {
             #expect(lines.contains("KillSignal=SIGTERM") && lines.contains("TimeoutStopSec=30"))
         }
         #expect(!unit.contains("{{"), "unfilled placeholder left in:\n\(unit)")
+    }
+
+    @Test("an install directory under a home is bound into read-only home file systems", arguments: ["scheduler", "worker"])
+    func installUnderHome(role: String) throws {
+        let fixture = try UnitTemplateFixture()
+        defer { fixture.remove() }
+        let install = "/home/ubuntu/.local/share/clusterctl/demo"
+        let sandbox = SystemdKeeper.sandbox(role: role == "worker" ? .worker : .scheduler, installDirectory: install)
+        #expect(sandbox.contains("ProtectHome=tmpfs") && !sandbox.contains("ProtectHome=yes"))
+        #expect(sandbox.contains("TemporaryFileSystem=/home:ro /root:ro"))
+        #expect(sandbox.contains("BindReadOnlyPaths=\"\(install)\""))
+        #expect(sandbox.filter { $0.hasPrefix("BindPaths=") || $0.hasPrefix("ReadWritePaths=") }
+                == (role == "worker" ? ["BindPaths=\"\(install)/work\""] : []))
+        let unit = try fixture.render(role: role, user: "clusterctl", sandbox: sandbox)
+        let verdict = try fixture.verify(unit, named: "clusterctl-demo-\(role).service")
+        #expect(verdict.status == 0 && verdict.diagnostics.isEmpty, "systemd-analyze verify: \(verdict.diagnostics)")
+        // Checks made before the directories exist mark the paths optional.
+        let check = SystemdKeeper.sandbox(role: .worker, installDirectory: install, optionalPaths: true)
+        #expect(check.contains("BindReadOnlyPaths=-\"\(install)\"") && check.contains("BindPaths=-\"\(install)/work\""))
     }
 
     @Test("a unit whose ExecStart binary does not exist fails verification")
@@ -102,10 +135,14 @@ struct UnitTemplateFixture {
         return [dask, "scheduler", "--host", "127.0.0.1", "--port", "8786", "--dashboard-address", "127.0.0.1:8787"]
     }
 
-    /// The unit as clusterctl renders it (ClusterKit's renderer, values escaped for systemd).
-    func render(role: String, user: String?) throws -> String {
-        try SystemdKeeper.renderUnit(cluster: "demo", role: role == "worker" ? .worker : .scheduler, argv: argv(role: role),
-                                     environment: Self.environment, workingDirectory: directory.path, user: user)
+    /// The unit as clusterctl renders it (ClusterKit's renderer, values escaped for systemd);
+    /// with a user, sandboxed to this directory as install directory unless `sandbox` says otherwise.
+    func render(role: String, user: String?, sandbox: [String]? = nil) throws -> String {
+        let serviceRole: ServiceRole = role == "worker" ? .worker : .scheduler
+        return try SystemdKeeper.renderUnit(
+            cluster: "demo", role: serviceRole, argv: argv(role: role), environment: Self.environment,
+            workingDirectory: directory.path, user: user,
+            sandbox: sandbox ?? (user == nil ? [] : SystemdKeeper.sandbox(role: serviceRole, installDirectory: directory.path)))
     }
 
     /// Writes `unit` as `name` and runs `systemd-analyze verify` on it; the diagnostics are the

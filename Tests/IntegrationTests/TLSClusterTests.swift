@@ -36,6 +36,14 @@ struct TLSClusterTests {
                                        timeout: 120)
         #expect(plain.stdout.contains("RESULT -285"), "Client() after env:\n\(plain.all)")
 
+        // clusterctl ssh: the cluster's key and known_hosts, the scheduler's node by default.
+        let onWorker = try cluster.clusterctl(["ssh", cluster.name, "127.0.0.3", "--", "echo", "hello-from-worker"])
+        #expect(onWorker.status == 0 && onWorker.stdout.contains("hello-from-worker"), "ssh to the worker:\n\(onWorker.all)")
+        let onScheduler = try cluster.clusterctl(["ssh", cluster.name, "--", "test", "-d", pool.directory.path + "/nodes/127.0.0.2"])
+        #expect(onScheduler.status == 0, "ssh to the scheduler's node:\n\(onScheduler.all)")
+        let stranger = try cluster.clusterctl(["ssh", cluster.name, "127.0.0.9", "--", "true"])
+        #expect(stranger.status == 2 && stranger.stderr.contains("not a node of"), "ssh to another host:\n\(stranger.all)")
+
         // Refused: plain TCP, TLS without a certificate, and a certificate of another authority.
         // (Their environment has none of Dask's TLS settings, so each uses only what it names.)
         let authority = try cluster.clientEnvironment()["DASK_DISTRIBUTED__COMM__TLS__CA_FILE"] ?? ""

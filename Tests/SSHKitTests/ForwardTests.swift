@@ -42,6 +42,32 @@ struct ForwardTests {
         }
     }
 
+    /// What a browser does with a dashboard: several connections held open at once, the
+    /// server speaking first and both sides taking turns on each (as on a websocket).
+    @Test("a forward carries many long-lived two-way connections at once")
+    func forwardCarriesLongLivedConnections() throws {
+        try withSSHHosts { hosts throws in
+            let server = try TestEchoServer(directory: hosts.directory)
+            defer { server.stop() }
+            let session = try hosts.connect()
+            defer { session.close() }
+            let forward = try session.forwardLocalPort(to: "127.0.0.1", port: server.port)
+            defer { forward.close() }
+
+            let connections = try (0..<8).map { _ in try LineConnection(port: forward.localPort) }
+            defer { connections.forEach { $0.close() } }
+            // Every connection is open before any is answered: the server greets each first.
+            for connection in connections { #expect(try connection.readLine() == "ready") }
+            for round in 0..<25 {
+                for (index, connection) in connections.enumerated() { try connection.send("c\(index) r\(round)") }
+                for (index, connection) in connections.enumerated() {
+                    #expect(try connection.readLine() == "c\(index) r\(round)")
+                }
+            }
+            #expect(forward.lastError == nil)
+        }
+    }
+
     @Test("a forward to a port where nothing listens drops the connection and records a forward error")
     func forwardToClosedPort() throws {
         try withSSHHosts { hosts throws in
@@ -142,4 +168,89 @@ final class TestHTTPServer {
         }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+}
+
+/// A line echo server on 127.0.0.1 (a port the kernel picks) that greets each connection with
+/// `ready` and serves many at once; stopped by pid.
+final class TestEchoServer {
+    let port: Int
+    private let pid: pid_t
+
+    init(directory: String) throws {
+        let log = directory + "/echo-server-\(UUID().uuidString.prefix(8)).log"
+        let script = """
+        import socketserver
+        class Echo(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(b"ready\\n"); self.wfile.flush()
+                for line in self.rfile:
+                    self.wfile.write(line); self.wfile.flush()
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+        server = Server(("127.0.0.1", 0), Echo)
+        print("port", server.server_address[1], flush=True)
+        server.serve_forever()
+        """
+        pid = try TestProcess.spawn(["python3", "-u", "-c", script], outputFile: log)
+        var found: Int?
+        _ = TestProcess.poll(seconds: 10) {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            found = text.range(of: #"port \d+"#, options: .regularExpression).flatMap { Int(text[$0].dropFirst(5)) }
+            return found != nil
+        }
+        guard let found else {
+            TestProcess.stop(pid)
+            throw TestProcess.Failure(command: "python3 echo server", status: -1, output: "no port announced")
+        }
+        port = found
+    }
+
+    func stop() { TestProcess.stop(pid) }
+}
+
+/// A TCP connection to 127.0.0.1:`port` that sends and reads lines (reads time out after 15 s).
+final class LineConnection {
+    private let fd: Int32
+    private var pending: [UInt8] = []
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var timeout = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            Glibc.close(fd)
+            throw TestProcess.Failure(command: "connect 127.0.0.1:\(port)", status: errno, output: String(cString: strerror(errno)))
+        }
+    }
+
+    func send(_ line: String) throws {
+        let bytes = Array((line + "\n").utf8)
+        guard Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
+            throw TestProcess.Failure(command: "send", status: errno, output: String(cString: strerror(errno)))
+        }
+    }
+
+    /// The next line without its newline; throws on timeout or end of stream.
+    func readLine() throws -> String {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !pending.contains(UInt8(ascii: "\n")) {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            guard count > 0 else {
+                throw TestProcess.Failure(command: "recv", status: errno, output: count == 0 ? "end of stream" : String(cString: strerror(errno)))
+            }
+            pending += buffer[0..<count]
+        }
+        let end = pending.firstIndex(of: UInt8(ascii: "\n"))!
+        defer { pending.removeFirst(end + 1) }
+        return String(decoding: pending[0..<end], as: UTF8.self)
+    }
+
+    func close() { Glibc.close(fd) }
 }

@@ -41,8 +41,16 @@ public protocol CommandRunner: AnyObject, Sendable {
     func stream(_ command: String, onOutput: @escaping (String) -> Void) throws -> Int32
     /// Writes `contents` to `path` on the node with permission bits `mode`, atomically.
     func upload(_ contents: Data, to path: String, mode: Int) throws
-    /// Opens a local port leading to `remoteHost:remotePort` as seen from the node.
-    func forward(to remoteHost: String, port remotePort: Int) throws -> PortForward
+    /// Opens 127.0.0.1:`localPort` (0: a free port) leading to `remoteHost:remotePort` as seen
+    /// from the node, for any number of connections at once.
+    func forward(to remoteHost: String, port remotePort: Int, localPort: Int) throws -> PortForward
+}
+
+extension CommandRunner {
+    /// A forward from a free local port.
+    public func forward(to remoteHost: String, port remotePort: Int) throws -> PortForward {
+        try forward(to: remoteHost, port: remotePort, localPort: 0)
+    }
 }
 
 /// Failures of a runner, each naming the host.

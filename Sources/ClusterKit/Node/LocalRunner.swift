@@ -38,8 +38,8 @@ public final class LocalRunner: CommandRunner {
         }
     }
 
-    /// Local ports need no tunnel: the forward is the port itself.
-    public func forward(to remoteHost: String, port remotePort: Int) throws -> PortForward {
+    /// Local ports need no tunnel: the forward is the port itself (`localPort` is not used).
+    public func forward(to remoteHost: String, port remotePort: Int, localPort: Int) throws -> PortForward {
         DirectPort(localPort: remotePort)
     }
 }

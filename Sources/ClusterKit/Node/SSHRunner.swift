@@ -131,9 +131,9 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
         }
     }
 
-    public func forward(to remoteHost: String, port remotePort: Int) throws -> PortForward {
+    public func forward(to remoteHost: String, port remotePort: Int, localPort: Int) throws -> PortForward {
         do {
-            return try withSession { try $0.forwardLocalPort(to: remoteHost, port: remotePort) }
+            return try withSession { try $0.forwardLocalPort(to: remoteHost, port: remotePort, localPort: localPort) }
         } catch let error as SSHError {
             throw runnerError(error)
         }

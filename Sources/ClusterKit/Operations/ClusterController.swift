@@ -75,6 +75,7 @@ public final class ClusterController {
         if let state, let scaled = state.scaledWorkers, state.spec.workers.count == scaled, spec.workers.count != scaled {
             undo = ScaleUndo(scaled: scaled, fileCount: spec.workers.count, file: path)
         }
+        if !dryRun, let warning = DashboardForward.publicWarning(for: spec) { reporter.warning(warning) }
         return try converge(to: spec, state: state, scaledWorkers: nil, undoing: undo, dryRun: dryRun, until: until,
                             confirm: confirm)
     }
@@ -275,6 +276,80 @@ public final class ClusterController {
         }
     }
 
+    // MARK: ssh
+
+    /// The OpenSSH command that logs in to `node` of cluster `reference` (the scheduler's node
+    /// by default) with the cluster's user, key, port and known_hosts, running `command` there
+    /// if given (else an interactive shell).
+    public func sshCommand(_ reference: ClusterReference, node: String?, command: [String]) throws -> [String] {
+        let name = try resolve(reference)
+        let state = try existingState(name)
+        let nodes = Self.poolNodes(of: state)
+        let target = node ?? state.scheduler?.node ?? nodes.first ?? ""
+        guard nodes.contains(target) else {
+            throw ClusterError.usage("\(target) is not a node of \(name); its nodes are: \(nodes.joined(separator: ", "))")
+        }
+        let directory = try store.directory(for: name)
+        let clusterKnownHosts = directory.appendingPathComponent("known_hosts").path
+        let access: SSHAccess
+        let address: String
+        switch state.spec.provider {
+        case .local:
+            throw ClusterError.usage("\(name) runs on this machine (provider local); there is nothing to log in to")
+        case .ssh(let ssh):
+            access = ssh.access
+            address = target
+        case .ec2(let ec2):
+            access = SSHAccess(user: ec2.sshUser, key: EC2Connection.keyPath(for: ec2, clusterDirectory: directory),
+                               hostKeyPolicy: .acceptNew, readsUserKnownHosts: false)
+            guard let found = state.node(target)?.sshAddress else {
+                throw ClusterError("\(target) has no address yet; `clusterctl up` finishes launching it")
+            }
+            address = found
+        }
+        var knownHosts = [clusterKnownHosts] + (access.knownHosts.map { [$0] } ?? [])
+        if access.readsUserKnownHosts { knownHosts.insert("~/.ssh/known_hosts", at: 0) }
+        var argv = ["ssh", "-p", String(access.port),
+                    "-o", "UserKnownHostsFile=" + knownHosts.joined(separator: " "),
+                    "-o", "StrictHostKeyChecking=" + (access.hostKeyPolicy == .strict ? "yes" : "accept-new"),
+                    "-o", "ConnectTimeout=\(Int(access.connectTimeout))"]
+        if let key = access.key { argv += ["-i", key, "-o", "IdentitiesOnly=yes"] }
+        if command.isEmpty { argv.append("-t") }
+        argv.append("\(access.user)@\(address)")
+        if !command.isEmpty { argv += ["--"] + command }
+        return argv
+    }
+
+    // MARK: restart
+
+    /// Restarts every worker of cluster `reference` (their memory is cleared and every task
+    /// forgotten, as `Client.restart` does) and waits until the scheduler reports them all again.
+    /// Returns how many workers registered.
+    public func restartWorkers(_ reference: ClusterReference) throws -> Int {
+        let name = try resolve(reference)
+        let state = try existingState(name)
+        guard !state.services.isEmpty else { throw ClusterError("\(name) is down; `clusterctl up` starts it") }
+        let backend = try Backends.make(for: state.spec, homes: homes, state: state)
+        reporter.step("restarting the workers of \(name) (their memory is cleared, every task forgotten)")
+        let restart = try backend.schedulerAPI(state.endpoint).restartWorkers()
+        if let failure = restart.failure {
+            throw ClusterError("the scheduler could not restart every worker: \(failure); `clusterctl status \(name)` "
+                               + "shows which run, and `clusterctl logs \(name) --role worker` why")
+        }
+        let desired = state.spec.workers.count
+        let api = try backend.schedulerAPI(state.endpoint)
+        let back = Deadline(seconds: timeout).poll(every: 0.1) { () -> Int? in
+            let registered = api.identity()?.liveWorkers.count ?? 0
+            reporter.progress("waiting for workers: \(registered)/\(desired) registered")
+            return registered == desired ? registered : nil
+        }
+        guard let back else {
+            throw ClusterError("only \(api.identity()?.liveWorkers.count ?? 0) of \(desired) workers came back within "
+                               + "\(Int(timeout)) s; `clusterctl logs \(name) --role worker` shows why")
+        }
+        return back
+    }
+
     // MARK: certificates
 
     /// Replaces the certificates of cluster `reference` (every node's and the client's; with
@@ -383,10 +458,9 @@ public final class ClusterController {
         return ClusterStatus(
             name: name, provider: state.spec.provider.kind, supervisor: state.supervisor.rawValue, phase: phase,
             scheduler: .init(address: state.endpoint.port == 0 ? "(not started)" : state.endpoint.clientAddress,
-                             dashboard: state.endpoint.dashboardPort == 0 ? "(not started)" : state.endpoint.dashboard,
-                             node: state.scheduler?.node, running: schedulerRunning,
+                             dashboard: dashboardAccess(state), node: state.scheduler?.node, running: schedulerRunning,
                              state: state.scheduler.map { states.state(of: $0.name) } ?? .stopped,
-                             tunnel: dashboardTunnel(state), dashboardPages: identity?.dashboard,
+                             dashboardPages: identity?.dashboard,
                              tls: try? clientTLS(of: state)),
             workers: .init(desired: desired, registered: workers.count, list: workers),
             nodes: state.nodes.map {
@@ -400,25 +474,27 @@ public final class ClusterController {
             environment: state.environmentPath, source: state.spec.sourcePath, problems: problems)
     }
 
-    /// The `ssh -L` command that brings a remote scheduler's dashboard to this machine.
-    func dashboardTunnel(_ state: ClusterState) -> String? {
-        let port = state.endpoint.dashboardPort
-        let forward = "ssh -N -L \(port):127.0.0.1:\(port)"
-        switch state.spec.provider {
-        case .local:
-            return nil
-        case .ssh(let ssh):
-            guard let host = state.scheduler?.node else { return nil }
-            let options = (ssh.access.port == 22 ? "" : " -p \(ssh.access.port)") + (ssh.access.key.map { " -i \(ShellQuote.quote($0))" } ?? "")
-            return "\(forward)\(options) \(ssh.access.user)@\(host)"
-        case .ec2(let ec2):
-            guard let address = state.node("scheduler")?.sshAddress else { return nil }
-            let directory = homes.clusterDirectory(state.name)
-            let key = EC2Connection.keyPath(for: ec2, clusterDirectory: directory)
-            let knownHosts = directory.appendingPathComponent("known_hosts").path
-            return "\(forward) -i \(ShellQuote.quote(key)) -o UserKnownHostsFile=\(ShellQuote.quote(knownHosts)) "
-                + "\(ec2.sshUser)@\(address)"
+    /// Where the dashboard opens: a URL that works from this machine (the local provider's, a
+    /// public dashboard's) or none, and always the `clusterctl dashboard` command.
+    func dashboardAccess(_ state: ClusterState) -> ClusterStatus.Dashboard {
+        var url: String?
+        if state.endpoint.dashboardPort != 0 {
+            if case .local = state.spec.provider { url = state.endpoint.dashboard } else { url = state.endpoint.publicDashboard }
         }
+        return ClusterStatus.Dashboard(url: url, command: "clusterctl dashboard \(state.name)",
+                                       access: state.endpoint.dashboardHost == nil ? .local : .public)
+    }
+
+    // MARK: dashboard
+
+    /// The dashboard of cluster `reference` on this machine: for a remote scheduler, a local
+    /// port (`localPort`; nil: the dashboard's own port if free, else any) forwarded over SSH
+    /// to its loopback-only HTTP server, open until `close()`. See `DashboardForward`.
+    public func dashboard(_ reference: ClusterReference, localPort: Int?) throws -> DashboardForward {
+        let name = try resolve(reference)
+        let state = try existingState(name)
+        return try DashboardForward.open(state, backend: try Backends.make(for: state.spec, homes: homes, state: state),
+                                         localPort: localPort, reporter: reporter)
     }
 
     /// Every cluster in the state home, with its status.

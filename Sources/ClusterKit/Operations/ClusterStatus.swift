@@ -3,14 +3,13 @@ public struct ClusterStatus: Codable, Sendable {
     public struct Scheduler: Codable, Sendable {
         /// `tcp://host:port`, what `Client(...)` takes.
         public var address: String
-        public var dashboard: String
+        /// Where the dashboard opens.
+        public var dashboard: Dashboard
         public var node: String?
         /// The scheduler process runs.
         public var running: Bool
         /// `running`, `stopped`, or `unknown` when its node could not be asked.
         public var state: ServiceState
-        /// For a remote scheduler: the command that forwards its loopback-only dashboard here.
-        public var tunnel: String?
         /// What the running scheduler says: true when it serves the dashboard pages, false
         /// when bokeh is missing from its environment; nil when it did not say.
         public var dashboardPages: Bool?
@@ -18,8 +17,36 @@ public struct ClusterStatus: Codable, Sendable {
         public var tls: ClientTLSFiles?
 
         enum CodingKeys: String, CodingKey {
-            case address, dashboard, node, running, state, tunnel, tls
+            case address, dashboard, node, running, state, tls
             case dashboardPages = "dashboard_pages"
+        }
+    }
+
+    /// How the scheduler's dashboard is reached from this machine.
+    public struct Dashboard: Codable, Sendable {
+        /// The page's URL where it opens as it is: the local provider's, or a public
+        /// dashboard's. nil (`null` in JSON) when only `command` brings it here (a remote
+        /// scheduler's loopback-only dashboard), or before the scheduler started.
+        public var url: String?
+        /// `clusterctl dashboard NAME`: forwards the dashboard here and prints its local URL.
+        public var command: String
+        /// `local` (the scheduler node's loopback only) or `public` (`scheduler.dashboard`).
+        public var access: DashboardAccess
+
+        public init(url: String?, command: String, access: DashboardAccess) {
+            self.url = url
+            self.command = command
+            self.access = access
+        }
+
+        enum CodingKeys: String, CodingKey { case url, command, access }
+
+        /// `url` is written as `null` when there is none, so readers always find the key.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(url, forKey: .url)
+            try c.encode(command, forKey: .command)
+            try c.encode(access, forKey: .access)
         }
     }
 

@@ -30,11 +30,17 @@ public enum Backends {
             throw ClusterError.usage("scheduler.port must be a fixed port for the ec2 provider (its security group opens it); "
                                      + "write for example port: 8786")
         }
+        let publicDashboard = spec.scheduler.dashboard == .public
+        guard !publicDashboard || spec.scheduler.dashboardPort != 0 else {
+            throw ClusterError.usage("scheduler.dashboard_port must be a fixed port for a public dashboard on the ec2 provider "
+                                     + "(its security group opens it); write for example dashboard_port: 8787")
+        }
         let directory = try StateStore(homes: homes).directory(for: spec.name)
         let knownHosts = directory.appendingPathComponent("known_hosts").path
         let keyPath = EC2Connection.keyPath(for: ec2, clusterDirectory: directory)
         let client = try EC2Connection.client(for: ec2, environment: environment)
-        let nodes = EC2Nodes(cluster: spec.name, spec: ec2, schedulerPort: spec.scheduler.port, client: client,
+        let nodes = EC2Nodes(cluster: spec.name, spec: ec2, schedulerPort: spec.scheduler.port,
+                             publicDashboardPort: publicDashboard ? spec.scheduler.dashboardPort : nil, client: client,
                              knownHostsPath: knownHosts, keyPath: keyPath, generatesKey: ec2.key == nil,
                              callerCIDR: { try EC2Connection.callerCIDR(environment: environment) })
         let access = SSHAccess(user: ec2.sshUser, key: keyPath, hostKeyPolicy: .acceptNew, readsUserKnownHosts: false)

@@ -55,17 +55,20 @@ public final class LocalBackend: ClusterBackend, @unchecked Sendable {
             if wanted == 0 { return try PortProbe.freePort(host: host) }
             guard PortProbe.isFree(host: host, port: wanted) else {
                 throw ClusterError("\(what) port \(wanted) on \(host) is already in use; stop what uses it or set "
-                                   + "scheduler.\(what == "scheduler" ? "port" : "dashboard_port") to another port (0 picks a free one)")
+                                   + "scheduler.\(what == "scheduler" ? "port" : "dashboard_port") to another port (0 picks a free one)",
+                                   reason: .portTaken)
             }
             return wanted
         }
         let schedulerPort = try port(spec.scheduler.port, "scheduler", listenHost)
-        let dashboardPort = try port(spec.scheduler.dashboardPort, "dashboard", "127.0.0.1")
-        return SchedulerEndpoint(host: listenHost, port: schedulerPort, dashboardPort: dashboardPort, tls: tls != nil)
+        let dashboardHost: String? = spec.scheduler.dashboard == .public ? listenHost : nil
+        let dashboardPort = try port(spec.scheduler.dashboardPort, "dashboard", dashboardHost ?? "127.0.0.1")
+        return SchedulerEndpoint(host: listenHost, port: schedulerPort, dashboardPort: dashboardPort, tls: tls != nil,
+                                 dashboardHost: dashboardHost)
     }
 
     public func schedulerAPI(_ endpoint: SchedulerEndpoint) throws -> SchedulerAPI {
-        SchedulerAPI(port: endpoint.dashboardPort)
+        SchedulerAPI(port: endpoint.dashboardPort, host: endpoint.dashboardReachHost)
     }
 
     public func states(of services: [ServiceRecord], cluster: String) throws -> ServiceStates {

@@ -160,6 +160,7 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
         let addresses = try address(of: schedulerNode)
         let host = addresses.listen
         let bindHost = schedulerBindsEverywhere ? "0.0.0.0" : host
+        let dashboardHost: String? = spec.scheduler.dashboard == .public ? bindHost : nil
         // Both ports checked (or, for 0, picked) by binding them on the node, in one round trip.
         let code = """
         import socket, sys
@@ -173,7 +174,7 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
             print(s.getsockname()[1])
         """
         let argv = [python, "-c", code, bindHost, String(spec.scheduler.port), "port",
-                    "127.0.0.1", String(spec.scheduler.dashboardPort), "dashboard_port"]
+                    dashboardHost ?? "127.0.0.1", String(spec.scheduler.dashboardPort), "dashboard_port"]
         let result = try node.runner.run(ShellQuote.join(argv), timeout: 30)
         let ports = result.stdout.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard result.exitCode == 0, ports.count == 2 else {
@@ -183,11 +184,12 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
             }
             throw ClusterError("\(node.host): \(words[0] == "port" ? "scheduler" : "dashboard") port \(words[1]) on \(words[2]) "
                                + "is not available (\(words[3])); stop what uses it or set scheduler.\(words[0]) to another port "
-                               + "(0 picks a free one)")
+                               + "(0 picks a free one)", reason: .portTaken)
         }
         return SchedulerEndpoint(host: host, port: ports[0], dashboardPort: ports[1],
                                  publicHost: schedulerBindsEverywhere ? addresses.ssh : nil,
-                                 bindHost: schedulerBindsEverywhere ? bindHost : nil, tls: tls != nil)
+                                 bindHost: schedulerBindsEverywhere ? bindHost : nil, tls: tls != nil,
+                                 dashboardHost: dashboardHost)
     }
 
     /// Through a tunnel over the scheduler node's SSH connection, kept for the backend's life
@@ -198,7 +200,7 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
             tunnel.close()
             lock.withLock { tunnels[endpoint.dashboardPort] = nil }
         }
-        let tunnel = try node(schedulerNode).runner.forward(to: "127.0.0.1", port: endpoint.dashboardPort)
+        let tunnel = try node(schedulerNode).runner.forward(to: endpoint.dashboardReachHost, port: endpoint.dashboardPort)
         lock.withLock { tunnels[endpoint.dashboardPort] = tunnel }
         return SchedulerAPI(port: tunnel.localPort)
     }
@@ -225,11 +227,7 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
     }
 
     public func prepareEnvironment(on id: String, spec: ClusterSpec, report: (String) -> Void) throws {
-        try onNode(id) { node in
-            _ = try EnvironmentInstaller(runner: node.runner).prepare(
-                spec.environment, directory: node.environmentDirectory, allowSystemInstall: true,
-                then: try node.keeper.installCommand(), onStep: report)
-        }
+        try onNode(id) { node in try node.prepareEnvironment(spec.environment, onStep: report) }
     }
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
@@ -248,7 +246,8 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
         try onNode(id) { node in
             let tlsPaths = try installTLS(on: id, node: node)
             let argv = DaskCommands(environment: node.environmentDirectory)
-                .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: try address(of: id).listen, tls: tlsPaths)
+                .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: try address(of: id).listen, tls: tlsPaths,
+                        localDirectory: node.workDirectory)
             let environment = DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
             let pid = try node.keeper.start(service, role: .worker, argv: argv, environment: environment)
             return ServiceRecord(name: service, role: .worker, node: id, pid: pid, workerCount: count)
@@ -290,7 +289,8 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
     public func purge(_ id: String) throws {
         let node = try node(id)
         try node.keeper.purge()
-        let result = try node.runner.run("rm -rf " + ShellQuote.quote(node.installDirectory), timeout: 120)
+        // (The services' directories in it are their user's: sudo removes them too.)
+        let result = try node.runner.run(node.sudo + "rm -rf " + ShellQuote.quote(node.installDirectory), timeout: 120)
         guard result.exitCode == 0 else {
             throw ClusterError("\(id): could not remove \(node.installDirectory)", details: result.tail())
         }

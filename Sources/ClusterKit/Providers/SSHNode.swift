@@ -14,8 +14,15 @@ struct SSHNode {
     /// Holds the node's TLS files (CA certificate, its certificate and key), readable by the
     /// services' user only.
     var tlsDirectory: String { installDirectory + "/tls" }
-    /// The unprivileged user the Dask services run as, when clusterctl makes one (nil: the login user).
-    var serviceUser: String? { nil }
+    /// The workers' own directory (their `--local-directory`: spilled data, scratch files), the
+    /// only one they may write besides a private /tmp; owned by the services' user, 0700.
+    var workDirectory: String { installDirectory + "/work" }
+    /// The unprivileged user the Dask services run as where the login user is root or has
+    /// passwordless sudo (`ServiceAccount.defaultName`, made by the bootstrap); nil where it
+    /// has neither, and the services run as the login user.
+    var serviceUser: String? { serviceAccount?.user }
+    /// Who the services run as and how that is checked, where clusterctl makes a user for them.
+    let serviceAccount: ServiceAccount?
     /// `sudo -n ` when the login user is not root but may become it, else empty.
     let sudo: String
 
@@ -47,15 +54,35 @@ struct SSHNode {
         self.host = host
         self.runner = runner
         self.facts = facts
-        sudo = facts.privilege == .sudo ? "sudo -n " : ""
+        let sudo = facts.privilege == .sudo ? "sudo -n " : ""
+        self.sudo = sudo
         installDirectory = directory
+        let serviceUser: String? = facts.privilege == .user ? nil : ServiceAccount.defaultName
         if facts.systemd && facts.privilege != .user {
-            keeper = SystemdKeeper(runner: runner, cluster: cluster, runtimeDirectory: directory + "/run",
-                                   sudo: facts.privilege == .sudo, user: isRoot ? nil : user)
+            let systemd = SystemdKeeper(runner: runner, cluster: cluster, runtimeDirectory: directory + "/run",
+                                        sudo: facts.privilege == .sudo, user: serviceUser, installDirectory: directory)
+            keeper = systemd
+            serviceAccount = serviceUser.map { ServiceAccount(user: $0, sudo: sudo, systemdProperties: systemd.checkProperties) }
         } else {
             keeper = DetachedKeeper(runner: runner, cluster: cluster, python: python,
-                                    runtimeDirectory: directory + "/run", logDirectory: directory + "/logs")
+                                    runtimeDirectory: directory + "/run", logDirectory: directory + "/logs",
+                                    serviceUser: serviceUser, sudo: facts.privilege == .sudo)
+            serviceAccount = serviceUser.map { ServiceAccount(user: $0, sudo: sudo, systemdProperties: nil) }
         }
+    }
+
+    /// Makes (or reuses) the node's environment and, in the same round trip, the service user
+    /// (checked to import distributed from it where the services run), the services' own
+    /// directories and the keeper's files.
+    func prepareEnvironment(_ spec: EnvironmentSpec, onStep: (String) -> Void) throws {
+        var layout = ShellQuote.join(["mkdir", "-p", "-m", "0700", workDirectory, tlsDirectory])
+        if let serviceAccount {
+            layout = serviceAccount.directoriesCommand([workDirectory, tlsDirectory])
+        }
+        _ = try EnvironmentInstaller(runner: runner).prepare(
+            spec, directory: environmentDirectory, allowSystemInstall: true, serviceAccount: serviceAccount,
+            then: "echo 'clusterctl-step: service directories' && " + layout + " && " + (try keeper.installCommand()),
+            onStep: onStep)
     }
 }
 

@@ -1,5 +1,5 @@
 /// One step of a plan.
-public enum PlanAction: Sendable, Equatable {
+public enum PlanAction: Sendable, Equatable, Codable {
     /// Create or reuse what the nodes share (ec2: security group and rules, key pair); `lines`
     /// say what.
     case ensureClusterResources(lines: [String])
@@ -124,7 +124,7 @@ public struct Plan: Sendable, Equatable {
 
 /// A `clusterctl scale` that `up FILE` would undo: the cluster runs `scaled` workers because of
 /// `scale`, and `file` asks for `fileCount`.
-public struct ScaleUndo: Sendable, Equatable {
+public struct ScaleUndo: Sendable, Equatable, Codable {
     public var scaled: Int
     public var fileCount: Int
     public var file: String
@@ -138,5 +138,30 @@ public struct ScaleUndo: Sendable, Equatable {
     public var summary: String {
         "undo `clusterctl scale`: go from the \(scaled) worker\(scaled == 1 ? "" : "s") set by scale back to the "
             + "\(fileCount) that \(file) asks for (set workers.count: \(scaled) in the file to keep them)"
+    }
+}
+
+extension Plan: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case changes, steps, launches
+        case hourlyCost = "hourly_cost"
+        case undoesScale = "undoes_scale"
+    }
+
+    /// One step as scripts read it: what it does in words, and the action with its values.
+    struct Step: Encodable {
+        var summary: String
+        var action: PlanAction
+    }
+
+    /// `clusterctl plan --output json`: whether anything changes, every step, and for plans that
+    /// launch instances their estimated cost per hour (null when a price is unknown).
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(!isEmpty, forKey: .changes)
+        try container.encode(actions.map { Step(summary: $0.summary, action: $0) }, forKey: .steps)
+        try container.encode(launches, forKey: .launches)
+        try container.encode(launches ? launchedHourlyCost : nil, forKey: .hourlyCost)
+        try container.encode(undoesScale, forKey: .undoesScale)
     }
 }

@@ -97,7 +97,13 @@ public struct Planner {
                 needed.append(node)
             }
             if nodes.makesNodes {
-                actions += try launches(of: needed, known: known)
+                var launching = try launches(of: needed, known: known)
+                // A dashboard made public on running instances needs its security group rule now.
+                if launching.isEmpty, let old = state?.spec, desired.scheduler.dashboard == .public,
+                   old.scheduler.dashboard != .public || old.scheduler.dashboardPort != desired.scheduler.dashboardPort {
+                    launching = [.ensureClusterResources(lines: try nodes.sharedResourceLines())]
+                }
+                actions += launching
             }
             actions += needed.map { PlanAction.prepareEnvironment(node: $0) }
         }

@@ -68,14 +68,15 @@ public struct Reconciler {
             // is settled before the starts: while the environments are prepared.
             let startsScheduler = plan.actions.contains(.startScheduler(node: backend.schedulerNode))
             if startsScheduler, !endpointSettled, runnable.contains(.startScheduler(node: backend.schedulerNode)) {
-                state.endpoint = try backend.endpoint(for: spec)
+                state.endpoint = try settleEndpoint(spec, state: state)
                 endpointSettled = true
             }
             var jobs = runnable.map { action in { try perform(action, spec: spec, state: state) } }
             let settlesEndpoint = startsScheduler && !endpointSettled && batch.first?.batchKind == .prepare
             if settlesEndpoint {
+                let known = state
                 jobs.append {
-                    let endpoint = try backend.endpoint(for: spec)
+                    let endpoint = try settleEndpoint(spec, state: known)
                     return { $0.endpoint = endpoint }
                 }
                 endpointSettled = true
@@ -255,6 +256,19 @@ public struct Reconciler {
         }
     }
 
+    /// Where the scheduler about to start will listen. When a port is taken and the state knows
+    /// no scheduler, it may be held by one that an interrupted run started but never recorded:
+    /// that one is stopped and the ports are checked once more.
+    private func settleEndpoint(_ spec: ClusterSpec, state: ClusterState) throws -> SchedulerEndpoint {
+        do {
+            return try backend.endpoint(for: spec)
+        } catch let taken as ClusterError where taken.reason == .portTaken && state.scheduler == nil {
+            let leftover = ServiceRecord(name: "scheduler", role: .scheduler, node: backend.schedulerNode)
+            guard (try? backend.stop(leftover, cluster: spec.name)) != nil else { throw taken }
+            return try backend.endpoint(for: spec)
+        }
+    }
+
     private func retire(_ names: [String], endpoint: SchedulerEndpoint) throws {
         let api = try backend.schedulerAPI(endpoint)
         guard let identity = api.identity() else {
@@ -272,6 +286,7 @@ public struct Reconciler {
         let deadline = Deadline(seconds: timeout)
         var last = ""
         var checked = Stopwatch()
+        var lastExited: String?
         let done = try deadline.poll(every: 0.05) { () throws -> Bool? in
             var identity = api.identity()
             if identity == nil {
@@ -282,11 +297,14 @@ public struct Reconciler {
                 }
                 identity = api.identity()
             }
-            // A scheduler that does not answer may have exited (a port taken after the check,
-            // a broken environment): looked at every second, so that is said at once.
-            if identity == nil, checked.elapsed >= 1 {
+            // A service that exited (a port taken after the check, a broken environment, workers
+            // whose scheduler went away) is looked for every second, so that is said at once;
+            // it must be seen stopped twice in a row (systemd may be restarting it).
+            if identity?.liveWorkers.count != count, checked.elapsed >= 1 {
                 checked = Stopwatch()
-                if let exited = schedulerExit(state) { throw exited }
+                let exited = serviceExit(state)
+                if let exited, exited.service == lastExited { throw exited.error }
+                lastExited = exited?.service
             }
             let registered = identity?.liveWorkers.count
             let line = registered.map { "waiting for workers: \($0)/\(count) registered" } ?? "waiting for the scheduler to answer"
@@ -302,25 +320,26 @@ public struct Reconciler {
         reporter.progress(String(format: "%d/%d workers registered (%.1f s)", count, count, started.elapsed))
     }
 
-    /// The error for a scheduler that has exited, with the tail of its log; nil while it runs
-    /// (or cannot be checked: the wait goes on).
-    private func schedulerExit(_ state: ClusterState) -> ClusterError? {
-        guard let scheduler = state.scheduler,
-              let states = try? backend.states(of: [scheduler], cluster: state.name),
-              states.state(of: scheduler.name) == .stopped else { return nil }
+    /// The error for a service that has exited while the wait went on, with the tail of its
+    /// log; nil while they all run (or cannot be checked: the wait goes on).
+    private func serviceExit(_ state: ClusterState) -> (service: String, error: ClusterError)? {
+        guard let states = try? backend.states(of: state.services, cluster: state.name),
+              let exited = state.services.first(where: { states.state(of: $0.name) == .stopped }) else { return nil }
         var log = ""
-        if let (runner, command) = try? backend.logSource(for: scheduler, cluster: state.name, tail: 15, follow: false),
+        if let (runner, command) = try? backend.logSource(for: exited, cluster: state.name, tail: 15, follow: false),
            let result = try? runner.run(command, timeout: 15) {
             log = result.stdout
         }
-        if log.lowercased().contains("address already in use") {
-            return ClusterError("the scheduler on \(scheduler.node) could not listen: port \(state.endpoint.port) or "
+        let what = exited.role == .scheduler ? "the scheduler" : exited.name
+        if exited.role == .scheduler, log.lowercased().contains("address already in use") {
+            return (exited.name, ClusterError("the scheduler on \(exited.node) could not listen: port \(state.endpoint.port) or "
                                 + "\(state.endpoint.dashboardPort) was taken by another process after clusterctl checked it. "
                                 + "Run the command again (with port 0 a new free port is picked), or set scheduler.port "
-                                + "and scheduler.dashboard_port to ports nothing else uses", details: log)
+                                + "and scheduler.dashboard_port to ports nothing else uses", details: log))
         }
-        return ClusterError("the scheduler on \(scheduler.node) exited while clusterctl waited for it; fix the cause shown "
-                            + "below, then run `clusterctl up` again", details: log.isEmpty ? "(its log is empty)" : log)
+        return (exited.name, ClusterError("\(what) on \(exited.node) exited while clusterctl waited for the workers; fix the "
+                                          + "cause shown below, then run `clusterctl up` again",
+                                          details: log.isEmpty ? "(its log is empty)" : log))
     }
 
     /// Says which process failed, with the tail of its log.

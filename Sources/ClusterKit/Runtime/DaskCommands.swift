@@ -7,8 +7,8 @@ public struct DaskCommands: Sendable {
 
     /// The scheduler's environment: Dask's default HTTP routes plus the API that retires
     /// workers gracefully and clusterctl's read-only worker list (`runtime/clusterctl_http.py`,
-    /// placed in `runtimeDirectory`). The HTTP server has no authentication, so it only ever
-    /// listens on loopback.
+    /// placed in `runtimeDirectory`). The HTTP server has no authentication, so it listens on
+    /// loopback unless the cluster file says `scheduler.dashboard: public`.
     public static func schedulerEnvironment(runtimeDirectory: String) -> [String: String] {
         let routes = ["distributed.http.scheduler.prometheus", "distributed.http.scheduler.info",
                       "distributed.http.scheduler.json", "distributed.http.health", "distributed.http.proxy",
@@ -29,10 +29,12 @@ public struct DaskCommands: Sendable {
     private var dask: String { environment + "/bin/dask" }
 
     /// `dask scheduler` listening on `endpoint.bindHost` or `endpoint.host`, its HTTP server on
-    /// loopback; with `tls`, speaking only mutual TLS with those files.
+    /// loopback (or, for a public dashboard, on `endpoint.dashboardHost`); with `tls`, speaking
+    /// only mutual TLS with those files.
     public func scheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, tls: NodeTLSPaths? = nil) -> [String] {
         var argv = [dask, "scheduler", "--host", endpoint.bindHost ?? endpoint.host, "--port", String(endpoint.port),
-                    "--dashboard-address", "127.0.0.1:\(endpoint.dashboardPort)"]
+                    "--dashboard-address",
+                    "\(SchedulerEndpoint.bracketed(endpoint.dashboardBindHost)):\(endpoint.dashboardPort)"]
         if let idle = spec.scheduler.idleTimeout {
             argv += ["--idle-timeout", "\(idle)s"]
         }
@@ -54,7 +56,7 @@ public struct DaskCommands: Sendable {
     /// `dask worker` running `count` workers under nannies, named `name` (one worker) or
     /// `name-0`, `name-1`, ... (several), listening on `listenHost`.
     public func worker(_ spec: ClusterSpec, scheduler: SchedulerEndpoint, name: String, count: Int,
-                       listenHost: String, tls: NodeTLSPaths? = nil) -> [String] {
+                       listenHost: String, tls: NodeTLSPaths? = nil, localDirectory: String? = nil) -> [String] {
         [dask, "worker", scheduler.address,
          "--name", name,
          "--nworkers", String(count),
@@ -64,6 +66,7 @@ public struct DaskCommands: Sendable {
          // The worker's own HTTP server (health, metrics) runs even without the dashboard, on
          // every interface unless told otherwise; like the scheduler's, it has no authentication.
          "--no-dashboard", "--dashboard-address", "127.0.0.1:0"] + Self.tlsArguments(tls)
+            + (localDirectory.map { ["--local-directory", $0] } ?? []) // spill and scratch files go there (nil: Dask's temp dir)
     }
 
     /// The Dask worker names a service started with `workerCount` workers registers.

@@ -5,6 +5,11 @@ import Foundation
 /// output appended to `<logs>/<service>.log`; each carries `CLUSTERCTL_SERVICE=<cluster>/<service>`
 /// so a reused pid is never mistaken for it. It does not restart services: Dask's nanny
 /// restarts a killed worker, and `clusterctl up` repairs the rest.
+///
+/// With a `serviceUser`, the supervisor runs as root (through `sudo` when the login user is not
+/// root) and each service drops to that user once its log is open; stopping and checking
+/// services (which reads `/proc/PID/environ` of that user's processes) runs as root too. The
+/// logs stay the login user's, so `clusterctl logs` reads them as before.
 public struct DetachedKeeper: ServiceKeeper {
     public let kind = SupervisorKind.detached
     public let runner: CommandRunner
@@ -14,13 +19,20 @@ public struct DetachedKeeper: ServiceKeeper {
     /// Holds the supervisor script, clusterctl's scheduler route module and the pid files.
     public let runtimeDirectory: String
     public let logDirectory: String
+    /// The user the services run as (nil: whoever runs the supervisor, the login user).
+    public let serviceUser: String?
+    /// `sudo -n ` when the login user is not root but the services run as `serviceUser`, else empty.
+    public let sudo: String
 
-    public init(runner: CommandRunner, cluster: String, python: String, runtimeDirectory: String, logDirectory: String) {
+    public init(runner: CommandRunner, cluster: String, python: String, runtimeDirectory: String, logDirectory: String,
+                serviceUser: String? = nil, sudo: Bool = false) {
         self.runner = runner
         self.cluster = cluster
         self.python = python
         self.runtimeDirectory = runtimeDirectory
         self.logDirectory = logDirectory
+        self.serviceUser = serviceUser
+        self.sudo = serviceUser != nil && sudo ? "sudo -n " : ""
     }
 
     private var script: String { runtimeDirectory + "/supervise.py" }
@@ -30,17 +42,23 @@ public struct DetachedKeeper: ServiceKeeper {
     public func logFile(_ service: String) -> String { "\(logDirectory)/\(service).log" }
 
     public func installCommand() throws -> String {
-        try RuntimeFiles.command(in: runtimeDirectory, alsoCreating: [logDirectory])
+        guard serviceUser != nil else { return try RuntimeFiles.command(in: runtimeDirectory, alsoCreating: [logDirectory]) }
+        // The services read clusterctl's route module in the runtime directory; the logs are
+        // written by the supervisor (root) before a service drops to its user.
+        return try RuntimeFiles.command(in: runtimeDirectory, directoryMode: "0755") + " && "
+            + ShellQuote.join(["mkdir", "-p", "-m", "0700", logDirectory]) + " && "
+            + ShellQuote.join(["chmod", "0755", runtimeDirectory])
     }
 
     public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
         var command = [python, script, "start", "--id", id(service), "--pidfile", pidFile(service), "--log", logFile(service)]
+        if let serviceUser { command += ["--user", serviceUser] }
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) {
             command += ["--env", "\(key)=\(value)"]
         }
         command.append("--")
         command += argv
-        let result = try runner.run(ShellQuote.join(command), timeout: 60)
+        let result = try runner.run(sudo + ShellQuote.join(command), timeout: 60)
         guard result.exitCode == 0, let pid = Self.pid(in: result.stdout) else {
             throw ClusterError("\(runner.host): could not start \(service)", details: result.tail())
         }
@@ -49,7 +67,7 @@ public struct DetachedKeeper: ServiceKeeper {
 
     public func stop(_ service: String, role: ServiceRole) throws {
         let command = [python, script, "stop", "--id", id(service), "--pidfile", pidFile(service), "--timeout", "30"]
-        let result = try runner.run(ShellQuote.join(command), timeout: 60)
+        let result = try runner.run(sudo + ShellQuote.join(command), timeout: 60)
         guard result.exitCode == 0 else {
             throw ClusterError("\(runner.host): could not stop \(service)", details: result.tail())
         }
@@ -67,7 +85,12 @@ public struct DetachedKeeper: ServiceKeeper {
                 + ShellQuote.quote("\(ServiceProcess.mark)=\(id(service.name))")
                 + " && echo " + ShellQuote.quote("running " + service.name) + "\n"
         }
-        let result = try runner.run(script + "true", timeout: 30)
+        // Another user's environ is readable by root only.
+        let result = try runner.run(sudo.isEmpty ? script + "true" : sudo + ShellQuote.join(["sh", "-c", script + "true"]),
+                                    timeout: 30)
+        guard result.exitCode == 0 else {
+            throw ClusterError("\(runner.host): cannot check the services", details: result.tail())
+        }
         return Set(result.stdout.split(separator: "\n").filter { $0.hasPrefix("running ") }
             .map { String($0.dropFirst("running ".count)) })
     }

@@ -29,8 +29,11 @@ public struct EnvironmentInstaller {
     /// content hash (interpreter version + package set) and shared by every cluster that
     /// asks for the same. `then` is a shell command run in the same round trip once the
     /// environment is ready. `onStep` hears each step's name as the script reaches it.
+    /// With `serviceAccount`, its user is made if missing and must be able to import
+    /// `distributed` from the environment where the services run (an interpreter it cannot run
+    /// is replaced by the same Python version it can, or the bootstrap fails saying why).
     public func prepare(_ spec: EnvironmentSpec, directory: String? = nil, root: String? = nil,
-                        allowSystemInstall: Bool, then followUp: String? = nil,
+                        allowSystemInstall: Bool, serviceAccount: ServiceAccount? = nil, then followUp: String? = nil,
                         onStep: (String) -> Void = { _ in }) throws -> String {
         let script = try Templates.render("bootstrap/environment.sh", [
             "python": spec.python,
@@ -38,6 +41,10 @@ public struct EnvironmentInstaller {
             "env_root": root ?? "",
             "allow_system_install": allowSystemInstall ? "yes" : "no",
             "packages": try Self.packages(for: spec),
+            "service_user": serviceAccount?.user ?? "",
+            "sudo": serviceAccount?.sudo.trimmingCharacters(in: .whitespaces) ?? "",
+            "systemd_sandbox": serviceAccount?.systemdProperties != nil,
+            "systemd_properties": serviceAccount?.systemdProperties ?? [],
         ])
         onStep("environment")
         let command = ShellQuote.join(["/bin/sh", "-c", script, "clusterctl-bootstrap"]) + (followUp.map { " && " + $0 } ?? "")

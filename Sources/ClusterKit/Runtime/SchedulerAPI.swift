@@ -82,4 +82,37 @@ public struct SchedulerAPI: Sendable {
         }
         return reload
     }
+
+    /// What the scheduler did when asked to restart its workers.
+    public struct Restart: Decodable, Sendable {
+        /// Workers before and after.
+        public var before: Int
+        public var after: Int
+        /// Why the restart failed, as the scheduler put it; nil when it worked.
+        public var failure: String?
+    }
+
+    /// Has the scheduler forget every task and every nanny restart its worker (clearing its
+    /// memory), as `Client.restart` does; returns once the workers are back or the scheduler
+    /// gave up (clusterctl's route in `runtime/clusterctl_http.py`).
+    public func restartWorkers() throws -> Restart {
+        let request = HTTPRequest(method: "POST", url: base + "/clusterctl/v1/restart", body: Data())
+        let response: HTTPResponse
+        do {
+            response = try HTTPClient(configuration: {
+                var c = HTTPClientConfiguration()
+                c.connectTimeout = 5
+                c.timeout = 300
+                return c
+            }()).send(request)
+        } catch {
+            throw ClusterError("could not ask the scheduler to restart its workers: \(error)")
+        }
+        guard response.status == 200, let restart = try? JSONDecoder().decode(Restart.self, from: response.body) else {
+            throw ClusterError("the scheduler could not restart its workers (HTTP \(response.status)); a scheduler started "
+                               + "by an older clusterctl lacks the route: `clusterctl up` after `down` brings it",
+                               details: String(response.text.prefix(2000)))
+        }
+        return restart
+    }
 }

@@ -14,29 +14,100 @@ public struct SystemdKeeper: ServiceKeeper {
     public let sudo: String
     /// The user the services run as (nil: root).
     public let user: String?
+    /// Where the node keeps clusterctl's files (environment, runtime, TLS and work
+    /// directories): with `user`, the units are sandboxed to read it and write only its
+    /// `work` directory (nil: no sandbox).
+    public let installDirectory: String?
 
-    public init(runner: CommandRunner, cluster: String, runtimeDirectory: String, sudo: Bool, user: String?) {
+    public init(runner: CommandRunner, cluster: String, runtimeDirectory: String, sudo: Bool, user: String?,
+                installDirectory: String? = nil) {
         self.runner = runner
         self.cluster = cluster
         self.runtimeDirectory = runtimeDirectory
         self.sudo = sudo ? "sudo -n " : ""
         self.user = user
+        self.installDirectory = installDirectory
     }
 
     /// The unit of `role` on a node.
     public func unitName(_ role: ServiceRole) -> String { "clusterctl-\(cluster)-\(role.rawValue).service" }
 
-    /// The unit file for `role` running `argv` with `environment`.
+    /// The unit file for `role` running `argv` with `environment`, as `user` (nil: root), in
+    /// `sandbox` (`Key=Value` lines, from `sandbox(role:installDirectory:)`).
     public static func renderUnit(cluster: String, role: ServiceRole, argv: [String], environment: [String: String],
-                                  workingDirectory: String, user: String?) throws -> String {
+                                  workingDirectory: String, user: String?, sandbox: [String] = []) throws -> String {
         var values: [String: Any] = [
             "cluster": cluster,
             "exec_start": argv,
             "environment": environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
             "working_directory": workingDirectory,
+            "sandbox": sandbox,
+            "sandboxed": !sandbox.isEmpty,
         ]
         if let user { values["user"] = user }
         return try Templates.render("systemd/clusterctl-\(role.rawValue).service.mustache", values)
+    }
+
+    /// The sandbox of a Dask unit whose files are under `installDirectory`, as unit-file lines.
+    ///
+    /// The whole file system is read-only (`ProtectSystem=strict`) but for a private `/tmp`;
+    /// home directories are out of sight; workers may write their work directory
+    /// (`<install>/work`, their `--local-directory`), the scheduler nothing else. When the
+    /// install directory is itself under `/home`, `/root` or `/run/user`, those become empty
+    /// read-only file systems with the install directory bound into them (read-only, the work
+    /// directory writable): the services still reach it, whatever the modes of its parents.
+    /// No capabilities, no privilege gain, no new namespaces, no kernel, clock, hostname or
+    /// cgroup changes, the system calls a service needs (privileged ones fail with EPERM), and
+    /// IP and Unix sockets only. Left out because Dask or the code it runs needs them:
+    /// `MemoryDenyWriteExecute` (JIT compilers such as numba's, ctypes/cffi callbacks),
+    /// `ProcSubset=pid` (psutil reads /proc/meminfo and /proc/stat), `SystemCallFilter=~@resources`
+    /// (workers call mbind; numeric libraries set CPU affinity and memory policy), `PrivateNetwork`
+    /// and `IPAddressDeny` (workers talk to any peer). See docs/security-units.md.
+    ///
+    /// `optionalPaths` marks the paths `-` (ignored while missing), for checks that run before
+    /// the directories exist.
+    public static func sandbox(role: ServiceRole, installDirectory: String, optionalPaths: Bool = false) -> [String] {
+        let work = installDirectory + "/work"
+        let path = { (optionalPaths ? "-" : "") + SystemdQuote.quote($0) }
+        var lines = ["NoNewPrivileges=yes", "ProtectSystem=strict"]
+        if isUnderHomes(installDirectory) {
+            // ProtectHome=tmpfs alone leaves those file systems writable (systemd 252):
+            // read-only ones of our own take their place.
+            lines += ["ProtectHome=tmpfs", "TemporaryFileSystem=/home:ro /root:ro",
+                      "BindReadOnlyPaths=" + path(installDirectory)]
+            if role == .worker { lines.append("BindPaths=" + path(work)) }
+        } else {
+            lines.append("ProtectHome=yes")
+            if role == .worker { lines.append("ReadWritePaths=" + path(work)) }
+        }
+        return lines + [
+            "PrivateTmp=yes", "PrivateDevices=yes", "PrivateUsers=yes",
+            "ProtectKernelTunables=yes", "ProtectKernelModules=yes", "ProtectKernelLogs=yes",
+            "ProtectControlGroups=yes", "ProtectClock=yes", "ProtectHostname=yes", "ProtectProc=invisible",
+            "RestrictSUIDSGID=yes", "RestrictRealtime=yes", "RestrictNamespaces=yes", "LockPersonality=yes",
+            "CapabilityBoundingSet=", "AmbientCapabilities=",
+            "SystemCallArchitectures=native", "SystemCallFilter=@system-service", "SystemCallFilter=~@privileged",
+            "SystemCallErrorNumber=EPERM",
+            "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+            "UMask=0077",
+        ]
+    }
+
+    /// Whether `path` lies under a directory `ProtectHome=` hides.
+    static func isUnderHomes(_ path: String) -> Bool {
+        ["/home", "/root", "/run/user"].contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+
+    /// The worker unit's user, group and sandbox as `systemd-run` properties: what the bootstrap
+    /// checks the environment with (nil without a user).
+    public var checkProperties: [String]? {
+        guard let user, let installDirectory else { return nil }
+        return ["User=" + user, "Group=" + user] + Self.sandbox(role: .worker, installDirectory: installDirectory, optionalPaths: true)
+    }
+
+    private func sandbox(_ role: ServiceRole) -> [String] {
+        guard user != nil, let installDirectory else { return [] }
+        return Self.sandbox(role: role, installDirectory: installDirectory)
     }
 
     public func installCommand() throws -> String {
@@ -46,7 +117,7 @@ public struct SystemdKeeper: ServiceKeeper {
     public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
         let unit = unitName(role)
         let text = try Self.renderUnit(cluster: cluster, role: role, argv: argv, environment: environment,
-                                       workingDirectory: runtimeDirectory, user: user)
+                                       workingDirectory: runtimeDirectory, user: user, sandbox: sandbox(role))
         let staged = "\(runtimeDirectory)/\(unit)"
         try runner.upload(Data(text.utf8), to: staged, mode: 0o644)
         let target = "/etc/systemd/system/\(unit)"

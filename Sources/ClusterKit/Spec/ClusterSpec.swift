@@ -100,11 +100,34 @@ public struct SchedulerSpec: Codable, Equatable, Sendable {
     public var dashboardPort: Int = 8787
     /// Seconds of idleness after which the scheduler stops itself; nil means never.
     public var idleTimeout: Int?
-    public init(port: Int = 8786, dashboardPort: Int = 8787, idleTimeout: Int? = nil) {
+    /// Who can reach the scheduler's HTTP server.
+    public var dashboard: DashboardAccess = .local
+    public init(port: Int = 8786, dashboardPort: Int = 8787, idleTimeout: Int? = nil, dashboard: DashboardAccess = .local) {
         self.port = port
         self.dashboardPort = dashboardPort
         self.idleTimeout = idleTimeout
+        self.dashboard = dashboard
     }
+
+    enum CodingKeys: String, CodingKey { case port, dashboardPort, idleTimeout, dashboard }
+
+    /// State written before `dashboard` existed decodes as `local`.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        port = try c.decode(Int.self, forKey: .port)
+        dashboardPort = try c.decode(Int.self, forKey: .dashboardPort)
+        idleTimeout = try c.decodeIfPresent(Int.self, forKey: .idleTimeout)
+        dashboard = try c.decodeIfPresent(DashboardAccess.self, forKey: .dashboard) ?? .local
+    }
+}
+
+/// Where the scheduler's HTTP server (the dashboard, with no authentication) listens.
+public enum DashboardAccess: String, Codable, Equatable, Sendable, CaseIterable {
+    /// The scheduler node's loopback only; `clusterctl dashboard NAME` forwards it over SSH.
+    case local
+    /// Every interface a client can reach: the host's listen address (`ssh`, `local`) or
+    /// 0.0.0.0 (`ec2`, where the security group admits `allowed_cidrs` only).
+    case `public`
 }
 
 /// A worker's memory limit: Dask's `auto` or a number of bytes.

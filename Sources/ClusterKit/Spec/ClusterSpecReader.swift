@@ -90,6 +90,11 @@ struct ClusterSpecReader {
             }
             scheduler.dashboardPort = port
         }
+        if let node = fields["dashboard"],
+           let text = reader.choice(node, fields.label("dashboard"), among: DashboardAccess.allCases.map(\.rawValue)),
+           let access = DashboardAccess(rawValue: text) {
+            scheduler.dashboard = access
+        }
         if let node = fields["idle_timeout"] {
             scheduler.idleTimeout = readIdleTimeout(node, fields.label("idle_timeout"))
         }

@@ -26,6 +26,9 @@ public enum ResolvedSpecPrinter {
         out.pair("port", String(spec.scheduler.port), indent: 1, note: spec.scheduler.port == 0 ? "0 picks a free port" : nil)
         out.pair("dashboard_port", String(spec.scheduler.dashboardPort), indent: 1,
                  note: spec.scheduler.dashboardPort == 0 ? "0 picks a free port" : nil)
+        out.pair("dashboard", spec.scheduler.dashboard.rawValue, indent: 1,
+                 note: spec.scheduler.dashboard == .local ? "on the scheduler's loopback; `clusterctl dashboard \(spec.name)` brings it here"
+                     : "reachable by anyone who can reach the scheduler, with no authentication")
         out.pair("idle_timeout", spec.scheduler.idleTimeout.map { Durations.format(Double($0)) } ?? SpecKeys.never, indent: 1)
         out.line("workers:")
         out.pair("count", String(spec.workers.count), indent: 1)

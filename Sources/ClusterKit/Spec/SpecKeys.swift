@@ -9,7 +9,7 @@ enum SpecKeys {
     static let ec2 = ["kind", "region", "ami", "scheduler_instance_type", "worker_instance_type", "key", "ssh_user",
                       "subnet", "allowed_cidrs", "spot", "root_volume_size", "iam_instance_profile", "tags",
                       "endpoint_url", "install_dir", "ssh_timeout", "state"]
-    static let scheduler = ["port", "dashboard_port", "idle_timeout"]
+    static let scheduler = ["port", "dashboard_port", "dashboard", "idle_timeout"]
     static let workers = ["count", "per_node", "threads", "memory_limit"]
     static let environment = ["python", "base", "packages"]
     static let security = ["tls"]

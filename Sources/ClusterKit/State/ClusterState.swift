@@ -90,15 +90,19 @@ public struct SchedulerEndpoint: Codable, Equatable, Sendable {
     public var bindHost: String?
     /// True when the scheduler speaks mutual TLS (`tls://`); absent in state written before TLS.
     public var tls: Bool?
+    /// Address the scheduler's HTTP server listens on with `scheduler.dashboard: public` (the
+    /// host's listen address, or `0.0.0.0` on ec2); nil: the node's loopback only.
+    public var dashboardHost: String?
 
     public init(host: String, port: Int, dashboardPort: Int, publicHost: String? = nil, bindHost: String? = nil,
-                tls: Bool = false) {
+                tls: Bool = false, dashboardHost: String? = nil) {
         self.host = host
         self.port = port
         self.dashboardPort = dashboardPort
         self.publicHost = publicHost
         self.bindHost = bindHost
         self.tls = tls ? true : nil
+        self.dashboardHost = dashboardHost
     }
 
     /// `tls` or `tcp`.
@@ -108,8 +112,22 @@ public struct SchedulerEndpoint: Codable, Equatable, Sendable {
     /// What `Client(...)` takes.
     public var clientAddress: String { "\(scheme)://\(Self.bracketed(publicHost ?? host)):\(port)" }
     /// The dashboard's URL on the scheduler node: its HTTP server listens on that node's
-    /// loopback only (it has no authentication).
-    public var dashboard: String { "http://127.0.0.1:\(dashboardPort)/status" }
+    /// loopback only (it has no authentication), unless `dashboardHost` says otherwise.
+    public var dashboard: String { "http://\(Self.bracketed(dashboardReachHost)):\(dashboardPort)/status" }
+    /// What `--dashboard-address` binds: loopback, or `dashboardHost` for a public dashboard.
+    public var dashboardBindHost: String { dashboardHost ?? "127.0.0.1" }
+    /// Where the scheduler's HTTP server answers on its own node (a tunnel's far end).
+    public var dashboardReachHost: String {
+        guard let dashboardHost, dashboardHost != "0.0.0.0", dashboardHost != "::" else { return "127.0.0.1" }
+        return dashboardHost
+    }
+    /// A public dashboard's URL for clients (at the address they connect to); nil when the
+    /// dashboard is on the node's loopback only.
+    public var publicDashboard: String? {
+        guard dashboardHost != nil else { return nil }
+        let host = publicHost ?? (dashboardReachHost == "127.0.0.1" ? self.host : dashboardReachHost)
+        return "http://\(Self.bracketed(host)):\(dashboardPort)/status"
+    }
 
     static func bracketed(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
 }

@@ -7,11 +7,20 @@ public struct ClusterError: Error, CustomStringConvertible, Sendable {
     public var details: String?
     /// 1 for a failed operation, 2 for bad usage or a bad cluster file.
     public var exitCode: Int32
+    /// What kind of failure it is, where code acts on that.
+    public var reason: Reason?
 
-    public init(_ message: String, details: String? = nil, exitCode: Int32 = 1) {
+    /// Failures that callers tell apart.
+    public enum Reason: Sendable {
+        /// A port the scheduler needs is held by another process.
+        case portTaken
+    }
+
+    public init(_ message: String, details: String? = nil, exitCode: Int32 = 1, reason: Reason? = nil) {
         self.message = message
         self.details = details
         self.exitCode = exitCode
+        self.reason = reason
     }
 
     /// A usage error (exit code 2).

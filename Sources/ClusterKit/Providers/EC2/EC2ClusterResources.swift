@@ -3,13 +3,16 @@ import Foundation
 import SSHKit
 
 /// What every node of an ec2 cluster shares: the network it launches into, one security group
-/// (SSH and the scheduler port from `allowed_cidrs` only, all traffic between members) and one
+/// (SSH and the scheduler port from `allowed_cidrs` only, and a public dashboard's port; all
+/// traffic between members) and one
 /// key pair (the public half of the cluster's key). Both are named `clusterctl-<cluster>` and
 /// tagged with the cluster, so `down` and `gc` find them without local state.
 final class EC2ClusterResources {
     private let cluster: String
     private let spec: EC2ProviderSpec
     private let schedulerPort: Int
+    /// The dashboard's port when `scheduler.dashboard` is `public`; nil keeps it closed.
+    private let publicDashboardPort: Int?
     private let client: EC2Client
     private let keyPath: String
     private let generatesKey: Bool
@@ -25,11 +28,12 @@ final class EC2ClusterResources {
         let subnets: [EC2Subnet]
     }
 
-    init(cluster: String, spec: EC2ProviderSpec, schedulerPort: Int, client: EC2Client, keyPath: String,
-         generatesKey: Bool, callerCIDR: @escaping () throws -> String) {
+    init(cluster: String, spec: EC2ProviderSpec, schedulerPort: Int, publicDashboardPort: Int? = nil, client: EC2Client,
+         keyPath: String, generatesKey: Bool, callerCIDR: @escaping () throws -> String) {
         self.cluster = cluster
         self.spec = spec
         self.schedulerPort = schedulerPort
+        self.publicDashboardPort = publicDashboardPort
         self.client = client
         self.keyPath = keyPath
         self.generatesKey = generatesKey
@@ -53,6 +57,7 @@ final class EC2ClusterResources {
         return [
             .tcp(22, cidrs: cidrs, description: "SSH for clusterctl"),
             .tcp(schedulerPort, cidrs: cidrs, description: "Dask clients"),
+        ] + (publicDashboardPort.map { [.tcp($0, cidrs: cidrs, description: "Dask dashboard (public, no authentication)")] } ?? []) + [
             EC2IngressRule(ipProtocol: "-1", fromPort: nil, toPort: nil, sourceGroupIds: [groupId],
                            ruleDescription: "between the nodes of \(cluster)"),
         ]
@@ -64,6 +69,7 @@ final class EC2ClusterResources {
         let key = generatesKey ? "a new ed25519 key kept in the cluster's state directory" : "the public half of \(keyPath)"
         return [
             "security group \(name) in \(where_): tcp 22 (SSH) from \(cidrs); tcp \(schedulerPort) (Dask) from \(cidrs); "
+                + (publicDashboardPort.map { "tcp \($0) (dashboard, no authentication) from \(cidrs); " } ?? "")
                 + "all traffic between the cluster's nodes",
             "key pair \(name): \(key)",
         ]

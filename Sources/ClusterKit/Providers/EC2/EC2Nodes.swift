@@ -26,13 +26,17 @@ public final class EC2Nodes: NodeProvider, @unchecked Sendable {
     ///   - knownHostsPath: the cluster's own known_hosts file.
     ///   - keyPath: the private key SSH uses (the file's `key`, or the cluster's generated key).
     ///   - callerCIDR: finds the caller's own address block when `allowed_cidrs` is not set.
-    public init(cluster: String, spec: EC2ProviderSpec, schedulerPort: Int, client: EC2Client, knownHostsPath: String?,
-                keyPath: String, generatesKey: Bool, callerCIDR: @escaping () throws -> String) {
+    ///   - publicDashboardPort: the dashboard port the security group opens to `allowed_cidrs`
+    ///     (`scheduler.dashboard: public`); nil keeps it closed.
+    public init(cluster: String, spec: EC2ProviderSpec, schedulerPort: Int, publicDashboardPort: Int? = nil,
+                client: EC2Client, knownHostsPath: String?, keyPath: String, generatesKey: Bool,
+                callerCIDR: @escaping () throws -> String) {
         self.cluster = cluster
         self.spec = spec
         self.client = client
         self.knownHostsPath = knownHostsPath
-        resources = EC2ClusterResources(cluster: cluster, spec: spec, schedulerPort: schedulerPort, client: client,
+        resources = EC2ClusterResources(cluster: cluster, spec: spec, schedulerPort: schedulerPort,
+                                        publicDashboardPort: publicDashboardPort, client: client,
                                         keyPath: keyPath, generatesKey: generatesKey, callerCIDR: callerCIDR)
     }
 

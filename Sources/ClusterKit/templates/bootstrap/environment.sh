@@ -2,60 +2,181 @@
 # clusterctl node bootstrap: the Python environment. Rendered by clusterctl, run the same way
 # on this machine and over SSH. Idempotent: an environment is trusted only once its
 # .clusterctl-ready marker matches this interpreter and package set; anything else is rebuilt.
+#
+# With a service user (hosts where clusterctl may become root), the Dask services run as that
+# unprivileged user: it is made here if missing, the environment is built so that it can read
+# it, and that is checked by importing distributed as that user, where the services will run.
 set -eu
 PYTHON={{python}}
 ENV_DIR={{env_dir}}
 ENV_ROOT={{env_root}}
 ALLOW_SYSTEM_INSTALL={{allow_system_install}}
+# The unprivileged user the services run as (empty: the login user), and the prefix that
+# makes the login user root (empty when it is root).
+SERVICE_USER={{service_user}}
+SUDO={{sudo}}
 
 fail() { code=$1; shift; echo "clusterctl: $*" >&2; exit "$code"; }
 step() { echo "clusterctl-step: $1"; }
+note() { echo "clusterctl-note: $*" >&2; }
+
+# Runs a command as the service user where the services run: for systemd units in a transient
+# unit with the units' own sandbox, else as that user with its own groups.
+as_service() {
+{{#systemd_sandbox}}
+  (cd / && $SUDO systemd-run --wait --pipe --quiet --collect {{#systemd_properties}}-p {{.}} {{/systemd_properties}}-- "$@")
+{{/systemd_sandbox}}
+{{^systemd_sandbox}}
+  if command -v setpriv >/dev/null 2>&1; then
+    (cd / && $SUDO setpriv --reuid="$SERVICE_USER" --regid="$SERVICE_USER" --init-groups -- "$@")
+  else
+    (cd / && $SUDO runuser -u "$SERVICE_USER" -- "$@")
+  fi
+{{/systemd_sandbox}}
+}
+
+# Whether the service user can run interpreter $1.
+service_can_run() { as_service "$1" -c 'import encodings' >/dev/null 2>&1; }
+
+# The first directory on the way to $1 that the service user cannot enter, with its mode and
+# owner; or $1 itself when every directory is open to it.
+first_closed() {
+  if ! as_service true >/dev/null 2>&1; then
+    echo "$1 (no command runs as $SERVICE_USER at all: $(as_service true 2>&1 | tail -n 1))"
+    return 0
+  fi
+  dir=
+  for part in $(printf '%s' "$1" | tr '/' ' '); do
+    dir="$dir/$part"
+    [ -d "$dir" ] || break
+    if ! as_service test -x "$dir" >/dev/null 2>&1; then
+      echo "$dir ($(stat -c '%a %U:%G' "$dir" 2>/dev/null || echo '?'))"
+      return 0
+    fi
+  done
+  echo "$1"
+}
+
+if [ -n "$SERVICE_USER" ]; then
+  # What the services read must be readable by them, whatever the login user's umask.
+  umask 022
+  step service-user
+  if ! id -u "$SERVICE_USER" >/dev/null 2>&1; then
+    NOLOGIN=/usr/sbin/nologin
+    [ -x "$NOLOGIN" ] || NOLOGIN=/sbin/nologin
+    [ -x "$NOLOGIN" ] || NOLOGIN=/bin/false
+    # Two clusterctl runs may reach one host at once (useradd then fails on its lock): whoever
+    # loses the race finds the user made on the next round.
+    for attempt in 1 2 3 4 5 6 7 8 9 10; do
+      if [ -x /usr/sbin/useradd ] || [ -x /sbin/useradd ] || command -v useradd >/dev/null 2>&1; then
+        $SUDO env PATH="/usr/sbin:/sbin:$PATH" useradd --system --user-group --no-create-home --home-dir /nonexistent \
+          --shell "$NOLOGIN" --comment "clusterctl Dask services" "$SERVICE_USER" >/dev/null 2>&1 || true
+      elif command -v adduser >/dev/null 2>&1 && command -v addgroup >/dev/null 2>&1; then
+        # BusyBox (Alpine): a system group, then a system user in it with no home and no password.
+        $SUDO addgroup -S "$SERVICE_USER" >/dev/null 2>&1 || true
+        $SUDO adduser -S -D -H -h /nonexistent -s "$NOLOGIN" -G "$SERVICE_USER" "$SERVICE_USER" >/dev/null 2>&1 || true
+      else
+        fail 24 "cannot create the service user '$SERVICE_USER': neither useradd nor adduser is installed; create it (a system user and group '$SERVICE_USER', no login shell, no home) and run clusterctl up again"
+      fi
+      if id -u "$SERVICE_USER" >/dev/null 2>&1; then break; fi
+      sleep 0.5
+    done
+    id -u "$SERVICE_USER" >/dev/null 2>&1 \
+      || fail 24 "could not create the service user '$SERVICE_USER' with useradd --system; create it (a system user and group '$SERVICE_USER', no login shell, no home) and run clusterctl up again"
+  fi
+fi
 
 step python
 PY=$(command -v "$PYTHON" 2>/dev/null) || fail 20 "Python interpreter '$PYTHON' not found on this host; install Python 3.10 or newer (Debian/Ubuntu: apt-get install python3 python3-venv) or set environment.python"
 VERSION=$("$PY" -c 'import os, sys; print(sys.implementation.name, sys.version.split()[0], os.uname().machine); sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null) \
   || fail 21 "$PY is $("$PY" -V 2>&1); clusterctl needs Python 3.10 or newer: install it or point environment.python at one"
+if [ -z "$ENV_DIR" ]; then INSTALL_DIR=; else INSTALL_DIR=$(dirname "$ENV_DIR"); fi
+
+if [ -n "$SERVICE_USER" ] && ! service_can_run "$PY"; then
+  # An interpreter the services cannot run (one under a home directory, such as pyenv's or
+  # uv's managed Pythons under /root): take the same Python version from the system, or
+  # have uv install it beside the environment.
+  MINOR=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  WAS=$PY
+  PY=
+  for candidate in "/usr/local/bin/python$MINOR" "/usr/bin/python$MINOR" "/bin/python$MINOR"; do
+    if [ -x "$candidate" ] && service_can_run "$candidate"; then PY=$candidate; break; fi
+  done
+  if [ -z "$PY" ] && [ -n "$INSTALL_DIR" ] && command -v uv >/dev/null 2>&1; then
+    step python-install
+    mkdir -p "$INSTALL_DIR/python"
+    if UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/python" uv python install --quiet "$MINOR" >&2; then
+      FOUND=$(UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/python" uv python find --python-preference only-managed "$MINOR" 2>/dev/null) || FOUND=
+      if [ -n "$FOUND" ] && service_can_run "$FOUND"; then PY=$FOUND; fi
+    fi
+  fi
+  [ -n "$PY" ] || fail 25 "the services' user '$SERVICE_USER' cannot run $WAS: $(first_closed "$WAS") is closed to it; install Python $MINOR where every user can run it (Debian/Ubuntu: apt-get install python$MINOR python$MINOR-venv) or point environment.python at such an interpreter"
+  note "$WAS cannot be run by the services' user '$SERVICE_USER'; using $PY (Python $MINOR) instead"
+  VERSION=$("$PY" -c 'import os, sys; print(sys.implementation.name, sys.version.split()[0], os.uname().machine)')
+fi
 
 REQUIREMENTS=$(printf '%s\n' {{#packages}}{{.}} {{/packages}})
 STAMP=$(printf '%s\n%s\n' "$VERSION" "$REQUIREMENTS" | sha256sum | cut -c1-16)
 if [ -z "$ENV_DIR" ]; then ENV_DIR="$ENV_ROOT/$STAMP"; fi
 ready() { [ -f "$ENV_DIR/.clusterctl-ready" ] && [ "$(cat "$ENV_DIR/.clusterctl-ready")" = "$STAMP" ]; }
 
-step environment
-if ready; then echo "clusterctl-env: $ENV_DIR reused"; exit 0; fi
-mkdir -p "$(dirname "$ENV_DIR")"
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$ENV_DIR.lock"
-  flock 9
-  if ready; then echo "clusterctl-env: $ENV_DIR reused"; exit 0; fi
-fi
-rm -rf "$ENV_DIR"
-printf '%s\n' "$REQUIREMENTS" > "$ENV_DIR.requirements"
+# The services import distributed from the environment as their own user, where they run.
+check_service_access() {
+  [ -n "$SERVICE_USER" ] || return 0
+  step service-access
+  as_service "$ENV_DIR/bin/python" -c 'import distributed' >/dev/null 2>&1
+}
+service_access_failure() {
+  why=$(as_service "$ENV_DIR/bin/python" -c 'import distributed' 2>&1 | tail -n 1) || true
+  fail 26 "the services' user '$SERVICE_USER' cannot use the environment $ENV_DIR: $(first_closed "$ENV_DIR/bin") is closed to it (${why:-no reason given}); make that directory searchable by every user (chmod o+x) or set provider.install_dir to a directory that is"
+}
 
-if command -v uv >/dev/null 2>&1; then
-  # Trust the node's own certificate store (as pip does with the system's pip.conf), so
-  # hosts behind an intercepting proxy reach the package index too.
-  export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
-  uv venv --quiet --python "$PY" "$ENV_DIR" >&2 || fail 22 "could not create a virtual environment at $ENV_DIR with uv"
-  step packages
-  uv pip install --quiet --python "$ENV_DIR/bin/python" --compile-bytecode -r "$ENV_DIR.requirements" >&2 \
-    || { rm -rf "$ENV_DIR"; fail 23 "installing the packages failed (see the installer's output above); check environment.packages"; }
-else
-  if ! "$PY" -m venv "$ENV_DIR" >&2; then
-    rm -rf "$ENV_DIR"
-    if [ "$ALLOW_SYSTEM_INSTALL" = yes ] && command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then
-      SUDO=; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
-      step python-venv
-      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >&2 || fail 22 "could not install python3-venv with apt-get"
-      "$PY" -m venv "$ENV_DIR" >&2 || fail 22 "could not create a virtual environment at $ENV_DIR"
-    else
-      fail 22 "could not create a virtual environment with $PY: install the venv module (Debian/Ubuntu: apt-get install python3-venv)"
-    fi
+build() {
+  mkdir -p "$(dirname "$ENV_DIR")"
+  if [ -n "$SERVICE_USER" ] && [ -n "$INSTALL_DIR" ] && [ -O "$INSTALL_DIR" ]; then chmod 0755 "$INSTALL_DIR"; fi
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$ENV_DIR.lock"
+    flock 9
+    if ready && check_service_access; then echo "clusterctl-env: $ENV_DIR reused"; exit 0; fi
   fi
-  step packages
-  "$ENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ENV_DIR.requirements" >&2 \
-    || { rm -rf "$ENV_DIR"; fail 23 "installing the packages failed (see the installer's output above); check environment.packages"; }
+  rm -rf "$ENV_DIR"
+  printf '%s\n' "$REQUIREMENTS" > "$ENV_DIR.requirements"
+
+  if command -v uv >/dev/null 2>&1; then
+    # Trust the node's own certificate store (as pip does with the system's pip.conf), so
+    # hosts behind an intercepting proxy reach the package index too.
+    export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
+    uv venv --quiet --python "$PY" "$ENV_DIR" >&2 || fail 22 "could not create a virtual environment at $ENV_DIR with uv"
+    step packages
+    uv pip install --quiet --python "$ENV_DIR/bin/python" --compile-bytecode -r "$ENV_DIR.requirements" >&2 \
+      || { rm -rf "$ENV_DIR"; fail 23 "installing the packages failed (see the installer's output above); check environment.packages"; }
+  else
+    if ! "$PY" -m venv "$ENV_DIR" >&2; then
+      rm -rf "$ENV_DIR"
+      if [ "$ALLOW_SYSTEM_INSTALL" = yes ] && command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; }; then
+        SUDO_APT=; [ "$(id -u)" = 0 ] || SUDO_APT="sudo -n"
+        step python-venv
+        $SUDO_APT env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >&2 || fail 22 "could not install python3-venv with apt-get"
+        "$PY" -m venv "$ENV_DIR" >&2 || fail 22 "could not create a virtual environment at $ENV_DIR"
+      else
+        fail 22 "could not create a virtual environment with $PY: install the venv module (Debian/Ubuntu: apt-get install python3-venv)"
+      fi
+    fi
+    step packages
+    "$ENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ENV_DIR.requirements" >&2 \
+      || { rm -rf "$ENV_DIR"; fail 23 "installing the packages failed (see the installer's output above); check environment.packages"; }
+  fi
+  rm -f "$ENV_DIR.requirements"
+  echo "$STAMP" > "$ENV_DIR/.clusterctl-ready"
+  check_service_access || service_access_failure
+  echo "clusterctl-env: $ENV_DIR created"
+}
+
+step environment
+if ready; then
+  if check_service_access; then echo "clusterctl-env: $ENV_DIR reused"; exit 0; fi
+  # Built on an interpreter the services cannot run (before they had a user of their own):
+  # built again on the one chosen above. Otherwise the way to it is closed: say where.
+  if [ "$(readlink -f "$ENV_DIR/bin/python")" = "$(readlink -f "$PY")" ]; then service_access_failure; fi
 fi
-rm -f "$ENV_DIR.requirements"
-echo "$STAMP" > "$ENV_DIR/.clusterctl-ready"
-echo "clusterctl-env: $ENV_DIR created"
+build

@@ -4,6 +4,8 @@
   workers report task metrics keyed by tuples, which JSON cannot hold. This route reports just
   what clusterctl needs, the registered workers, in the same shape, and whether the scheduler
   serves the dashboard pages (false when bokeh is missing from its environment).
+- POST /clusterctl/v1/restart: what `Client.restart` does: every task is forgotten and every
+  worker restarted by its nanny, which clears its memory; answers once they are back.
 - POST /clusterctl/v1/reload-tls: the scheduler, every worker and every nanny read their TLS
   files again (the same paths, new contents) and use them for every new connection; open
   connections and the data held in memory stay. This is how certificates are replaced
@@ -14,6 +16,7 @@ listens on loopback only.
 """
 import json
 import sys
+from time import time
 
 import cloudpickle
 from distributed.http.utils import RequestHandler
@@ -95,4 +98,18 @@ class ReloadTLSHandler(RequestHandler):
         self.write(json.dumps({"reloaded": reloaded, "failures": failures}))
 
 
-routes = [("/clusterctl/v1/workers", WorkersHandler, {}), ("/clusterctl/v1/reload-tls", ReloadTLSHandler, {})]
+class RestartHandler(RequestHandler):
+    async def post(self):
+        scheduler = self.server
+        before = len(scheduler.workers)
+        try:
+            await scheduler.restart(timeout=120, wait_for_workers=True, stimulus_id=f"clusterctl-restart-{time()}")
+            failure = None
+        except Exception as error:  # noqa: BLE001 - reported to clusterctl
+            failure = repr(error)
+        self.set_header("Content-Type", "application/json")
+        self.write(json.dumps({"before": before, "after": len(scheduler.workers), "failure": failure}))
+
+
+routes = [("/clusterctl/v1/workers", WorkersHandler, {}), ("/clusterctl/v1/reload-tls", ReloadTLSHandler, {}),
+          ("/clusterctl/v1/restart", RestartHandler, {})]

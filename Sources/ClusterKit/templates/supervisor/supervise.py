@@ -1,17 +1,24 @@
 """clusterctl's detached supervisor, for nodes without systemd (and the local provider).
 
-    supervise.py start  --id CLUSTER/NAME --pidfile F --log F [--env K=V ...] -- COMMAND...
+    supervise.py start  --id CLUSTER/NAME --pidfile F --log F [--user U] [--env K=V ...] -- COMMAND...
     supervise.py stop   --id CLUSTER/NAME --pidfile F [--timeout S]
     supervise.py status --id CLUSTER/NAME --pidfile F
 
 `start` runs COMMAND in a new session, detached from the caller, stdin from /dev/null and
-output appended to the log, and records its pid. A process counts as the service only if its
+output appended to the log, and records its pid. A process already running under that
+name (left by an interrupted run) is stopped first. A process counts as the service only if its
 environment carries CLUSTERCTL_SERVICE=CLUSTER/NAME, so a reused pid is never mistaken for it.
 `stop` sends SIGTERM to the service's process group, waits, then SIGKILLs what is left.
 Each prints one line: `running PID` or `stopped`.
+
+With `--user U` (the supervisor runs as root), the service opens its log as root, hands the
+log file to the owner of the log directory (so the login user still reads it), then drops to
+user U (its groups, gid, uid, HOME, USER, LOGNAME) in the runtime directory before it runs.
+`stop` and `status` then need root too: another user's /proc/PID/environ is root's to read.
 """
 import argparse
 import os
+import pwd
 import signal
 import sys
 import time
@@ -45,18 +52,30 @@ def running(args):
 
 
 def start(args):
-    pid = running(args)
-    if pid:
-        print(f"running {pid}")
-        return 0
     command = args.command
     if not command:
         sys.exit("supervise.py: no command given")
+    # clusterctl starts only what it does not know to be running: a live process under this
+    # name was left by an interrupted run (with other ports, or tied to a scheduler that is
+    # gone), so it is replaced, never taken over.
+    if running(args):
+        stop(args, quiet=True)
     env = dict(os.environ)
     for pair in args.env:
         key, _, value = pair.partition("=")
         env[key] = value
     env[MARK] = args.id
+    account = None
+    if args.user:
+        try:
+            account = pwd.getpwnam(args.user)
+        except KeyError:
+            sys.exit(f"supervise.py: no user {args.user!r} on this host")
+        if os.geteuid() != 0 and os.geteuid() != account.pw_uid:
+            sys.exit(f"supervise.py: running services as {args.user} needs root")
+        env.update(HOME=account.pw_dir, USER=account.pw_name, LOGNAME=account.pw_name)
+        for key in ("MAIL", "XDG_RUNTIME_DIR", "SUDO_COMMAND", "SUDO_USER", "SUDO_UID", "SUDO_GID"):
+            env.pop(key, None)
     os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
     report_r, report_w = os.pipe()
     child = os.fork()
@@ -66,6 +85,13 @@ def start(args):
             os.setsid()
             null = os.open(os.devnull, os.O_RDONLY)
             log = os.open(args.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            if account is not None and os.geteuid() != account.pw_uid:
+                logs = os.stat(os.path.dirname(os.path.abspath(args.log)))
+                os.fchown(log, logs.st_uid, logs.st_gid)
+                os.chdir(os.path.dirname(os.path.abspath(args.pidfile)))
+                os.initgroups(account.pw_name, account.pw_gid)
+                os.setgid(account.pw_gid)
+                os.setuid(account.pw_uid)
             os.dup2(null, 0)
             os.dup2(log, 1)
             os.dup2(log, 2)
@@ -91,7 +117,7 @@ def start(args):
     return 0
 
 
-def stop(args):
+def stop(args, quiet=False):
     pid = running(args)
     if pid:
         try:
@@ -109,7 +135,8 @@ def stop(args):
         os.unlink(args.pidfile)
     except FileNotFoundError:
         pass
-    print("stopped")
+    if not quiet:
+        print("stopped")
     return 0
 
 
@@ -125,6 +152,7 @@ def main():
     parser.add_argument("--id", required=True)
     parser.add_argument("--pidfile", required=True)
     parser.add_argument("--log")
+    parser.add_argument("--user")
     parser.add_argument("--env", action="append", default=[])
     parser.add_argument("--timeout", type=float, default=30.0)
     argv = sys.argv[1:]
