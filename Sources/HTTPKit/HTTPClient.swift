@@ -7,6 +7,9 @@
 /// - Proxy environment variables are honoured (see ``HTTPClientConfiguration``).
 /// - Redirects are not followed: a 3xx is returned like any other response.
 /// - No retries here: wrap calls in ``withRetries(_:sleep:random:classify:_:)``.
+///
+/// Shared between threads safely: its configuration is immutable and each call works on an
+/// easy handle borrowed from the pool (which has its own lock) and owned by that call alone.
 public final class HTTPClient: @unchecked Sendable {
     public let configuration: HTTPClientConfiguration
     private let pool: CurlHandlePool

@@ -6,6 +6,7 @@ import Foundation
 /// or until its session closes.
 ///
 /// Each accepted connection gets its own channel and a thread that pumps bytes both ways.
+/// `closed` and `failure` are read and written under `lock` only; the sockets are set once.
 public final class SSHPortForward: @unchecked Sendable {
     /// The local port to connect to.
     public let localPort: Int
@@ -106,7 +107,7 @@ public final class SSHPortForward: @unchecked Sendable {
         return closed
     }
 
-    private func startThread(_ body: @escaping (SSHPortForward) -> Void) {
+    private func startThread(_ body: @escaping @Sendable (SSHPortForward) -> Void) {
         threads.enter()
         let thread = Thread { [self] in
             body(self)

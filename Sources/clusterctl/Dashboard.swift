@@ -24,7 +24,7 @@ struct Dashboard: ParsableCommand {
             let stop = StopSignals([SIGINT, SIGTERM])
             TerminalReporter.shared.finishLine()
             print(dashboard.url)
-            fflush(stdout)
+            fflush(nil)  // every C stream, stdout among them (the global is not concurrency-safe)
             if open, let problem = BrowserLauncher.open(dashboard.url) {
                 printError("could not open a browser: \(problem)")
             }

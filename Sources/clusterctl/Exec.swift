@@ -17,8 +17,7 @@ struct Exec: ParsableCommand {
             guard !words.isEmpty else { throw ClusterError.usage("give the command after --, e.g. clusterctl exec dev -- uptime") }
             let results = try global.controller().exec(ClusterReference.parse(cluster), node: node,
                                                        command: words.joined(separator: " ")) { line in
-                print(line)
-                fflush(stdout)
+                StreamedOutput.write(line)
             }
             var failed = 0
             FileHandle.standardError.write(Data("exit codes:\n".utf8))

@@ -22,8 +22,7 @@ struct Logs: ParsableCommand {
             guard tail >= 0 else { throw ClusterError.usage("--tail must be 0 or more") }
             try global.controller().logs(ClusterReference.parse(cluster), role: role.map { ServiceRole(rawValue: $0.rawValue)! },
                                          node: node, tail: tail, follow: follow) { line in
-                print(line)
-                fflush(stdout)
+                StreamedOutput.write(line)
             }
         }
     }

@@ -5,8 +5,9 @@ import Glibc
 #endif
 
 /// Progress on stderr: steps as lines, waits as one live line redrawn in place on a
-/// terminal (and printed only when it changes elsewhere).
-final class TerminalReporter: ProgressReporter {
+/// terminal (and printed only when it changes elsewhere). `lineOpen` is read and written
+/// under `lock` only; everything else is immutable, so one instance serves every thread.
+final class TerminalReporter: ProgressReporter, @unchecked Sendable {
     static let shared = TerminalReporter()
 
     private let isTerminal = isatty(STDERR_FILENO) == 1

@@ -3,7 +3,7 @@ import Foundation
 /// Real OpenSSH servers on 127.0.0.2, 127.0.0.3, ... sharing one port, through the
 /// `Tests/Fixtures/sshd-host` script; stopped by pid in `stop()`. One ed25519 client key,
 /// authorized everywhere, and a known_hosts file that trusts every host.
-final class SSHHostsFixture {
+final class SSHHostsFixture: Sendable {
     let directory: String
     let port: Int
     let addresses: [String]

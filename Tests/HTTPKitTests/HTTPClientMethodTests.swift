@@ -143,9 +143,10 @@ struct HTTPClientMethodTests {
         defer { server.stop() }
         let shared = HTTPClient()
         let results = ResultBox(count: 40)
+        let url = "\(server.baseURL)/echo"
         DispatchQueue.concurrentPerform(iterations: 40) { index in
             let body = Data("request \(index) ".utf8) + binaryBody
-            let response = try? shared.send(HTTPRequest(method: "POST", url: "\(server.baseURL)/echo", body: body))
+            let response = try? shared.send(HTTPRequest(method: "POST", url: url, body: body))
             results.set(index, response?.status == 200 && response?.body == body)
         }
         #expect(results.all)

@@ -3,7 +3,7 @@ import Testing
 
 /// Drives the built `clusterctl` binary against its own state home, and cleans up after it:
 /// `down`, then SIGKILL by pid of anything still marked as this cluster's.
-final class LocalClusterHarness {
+final class LocalClusterHarness: Sendable {
     let name: String
     let directory: URL
     let home: URL

@@ -25,7 +25,8 @@ extension AWSCredentials: CredentialProvider {
 /// The profile is the explicit one, else `AWS_PROFILE`, else `default`; a
 /// chosen profile that no file has is an error
 /// (`AWSConfigurationError.profileNotFound`). Results are cached and
-/// resolved again five minutes before temporary credentials expire.
+/// resolved again five minutes before temporary credentials expire. The cache is read and
+/// written under the chain's lock only.
 public final class CredentialChain: CredentialProvider, @unchecked Sendable {
     /// Temporary credentials are replaced this many seconds before they expire.
     public static let refreshMargin: TimeInterval = 300

@@ -30,7 +30,7 @@ public protocol PortForward: AnyObject {
 ///
 /// `LocalRunner` runs child processes here; `SSHRunner` runs them over SSH. Everything
 /// else in ClusterKit is written once against this protocol.
-public protocol CommandRunner: AnyObject {
+public protocol CommandRunner: AnyObject, Sendable {
     /// The node's name as shown to the user (its address, or `localhost`).
     var host: String { get }
     /// Runs `command` with `/bin/sh -c` and returns its output once it ends, or throws

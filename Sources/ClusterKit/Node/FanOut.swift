@@ -5,14 +5,14 @@ import Foundation
 public enum FanOut {
     /// Each host's outcome, in the order of `hosts`; at most `limit` hosts are worked on at once.
     public static func results<Value>(_ hosts: [String], limit: Int = 16,
-                                      _ body: @escaping (String) throws -> Value) -> [(host: String, result: Result<Value, Error>)] {
+                                      _ body: @escaping @Sendable (String) throws -> Value) -> [(host: String, result: Result<Value, Error>)] {
         Array(zip(hosts, concurrently(hosts, limit: limit, body))).map { (host: $0.0, result: $0.1) }
     }
 
     /// Each host's value, keyed by host; throws `FanOutError` naming every host that failed,
     /// once all of them have finished.
     public static func run<Value>(_ hosts: [String], limit: Int = 16,
-                                  _ body: @escaping (String) throws -> Value) throws -> [String: Value] {
+                                  _ body: @escaping @Sendable (String) throws -> Value) throws -> [String: Value] {
         var values: [String: Value] = [:]
         var failures: [(host: String, error: Error)] = []
         for (host, result) in results(hosts, limit: limit, body) {
@@ -27,7 +27,7 @@ public enum FanOut {
 
     /// `run` over runners: `body` gets each runner, failures are named by `runner.host`.
     public static func run<Value>(_ runners: [CommandRunner], limit: Int = 16,
-                                  _ body: @escaping (CommandRunner) throws -> Value) throws -> [String: Value] {
+                                  _ body: @escaping @Sendable (CommandRunner) throws -> Value) throws -> [String: Value] {
         let byHost = Dictionary(runners.map { ($0.host, $0) }, uniquingKeysWith: { first, _ in first })
         return try run(runners.map(\.host), limit: limit) { try body(byHost[$0]!) }
     }

@@ -4,7 +4,9 @@ import SSHKit
 /// Runs commands on one host over SSH, through one connection opened on first use and
 /// reused for every command, upload and forward after it (from any thread). If the
 /// connection breaks, the next call opens a new one; a command in flight is not retried.
-public final class SSHRunner: CommandRunner {
+///
+/// `session` is read and written under `lock` only; SSHSession itself serialises its use.
+public final class SSHRunner: CommandRunner, @unchecked Sendable {
     public let host: String
     /// How the connection is made: port, user, key or agent, known_hosts files and policy.
     public let configuration: SSHConfiguration

@@ -26,8 +26,8 @@ struct CertificateRotation {
     func rotate(_ state: ClusterState, newAuthority: Bool, schedulerRunning: Bool) throws -> Int {
         let nodes = Set(state.services.map(\.node)).sorted()
         let api = schedulerRunning ? try backend.schedulerAPI(state.endpoint) : nil
-        var authority: CertificateAuthority
-        var trusted: String
+        let authority: CertificateAuthority
+        let trusted: String
         if newAuthority || FileManager.default.fileExists(atPath: previousAuthority.path) {
             let previous: String
             if let kept = try? String(contentsOf: previousAuthority, encoding: .utf8) {
@@ -64,7 +64,7 @@ struct CertificateRotation {
 
     /// Puts `files(node)` on every node at once, then has the running services read them again.
     private func step(_ what: String, nodes: [String], api: SchedulerAPI?,
-                      files: @escaping (String) throws -> NodeTLSFiles) throws {
+                      files: @escaping @Sendable (String) throws -> NodeTLSFiles) throws {
         reporter.step(what)
         let failures = FanOut.results(nodes) { node in _ = try backend.installTLS(try files(node), on: node) }
             .compactMap { node, result -> (String, Error)? in

@@ -250,7 +250,7 @@ public final class ClusterController {
     /// Runs `command` on the cluster's nodes (or only `node`) concurrently, handing each line
     /// of output on prefixed by its host; returns each node's exit status.
     public func exec(_ reference: ClusterReference, node: String?, command: String,
-                     output: @escaping (String) -> Void) throws -> [(node: String, status: Int32?, error: String?)] {
+                     output: @escaping @Sendable (String) -> Void) throws -> [(node: String, status: Int32?, error: String?)] {
         let name = try resolve(reference)
         let state = try existingState(name)
         let backend = try Backends.make(for: state.spec, homes: homes, state: state)
@@ -507,7 +507,7 @@ public final class ClusterController {
     /// Prints the logs of the services of cluster `reference` that match `role` and `node`,
     /// each line prefixed by its service; with `follow`, keeps printing until interrupted.
     public func logs(_ reference: ClusterReference, role: ServiceRole?, node: String?, tail: Int, follow: Bool,
-                     output: @escaping (String) -> Void) throws {
+                     output: @escaping @Sendable (String) -> Void) throws {
         let name = try resolve(reference)
         let state = try existingState(name)
         let services = state.services.filter { service in

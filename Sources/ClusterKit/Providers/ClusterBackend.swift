@@ -5,7 +5,7 @@
 /// `LocalBackend` runs everything on this machine; `SSHBackend` runs it on nodes reached over
 /// SSH, whichever `NodeProvider` made them. The planner and reconciler are written once
 /// against this protocol.
-public protocol ClusterBackend: WorkerPlacement, NodeAccess, ServiceControl {
+public protocol ClusterBackend: WorkerPlacement, NodeAccess, ServiceControl, Sendable {
     /// Where the nodes come from.
     var nodeProvider: NodeProvider { get }
 }

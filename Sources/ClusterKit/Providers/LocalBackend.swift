@@ -2,10 +2,15 @@ import Foundation
 
 /// The `local` provider: every service is a detached process on this machine, logging to
 /// `<home>/<name>/logs/`, running from a shared environment under the cache home.
-public final class LocalBackend: ClusterBackend {
+///
+/// `environment` is read and written under `lock` only; everything else is set once.
+public final class LocalBackend: ClusterBackend, @unchecked Sendable {
     public let nodeProvider: NodeProvider = FixedNodes.localMachine()
     public let supervisorKind = SupervisorKind.detached
-    public private(set) var environmentPath: String?
+    private let lock = NSLock()
+    private var environment: String?
+    /// The cluster's environment, once prepared (or as an earlier command recorded it).
+    public var environmentPath: String? { lock.withLock { environment } }
 
     private let homes: Homes
     private let cluster: String
@@ -22,7 +27,7 @@ public final class LocalBackend: ClusterBackend {
         cluster = spec.name
         if case .local(let local) = spec.provider { listenHost = local.host } else { listenHost = "127.0.0.1" }
         python = spec.environment.python
-        self.environmentPath = environmentPath
+        environment = environmentPath
         runner = LocalRunner()
     }
 
@@ -73,14 +78,15 @@ public final class LocalBackend: ClusterBackend {
     public func prepareEnvironment(on node: String, spec: ClusterSpec, report: (String) -> Void) throws {
         try AtomicFile.makeDirectory(directory)
         try AtomicFile.makeDirectory(homes.cache.appendingPathComponent("envs"), mode: 0o755)
-        environmentPath = try EnvironmentInstaller(runner: runner).prepare(
+        let prepared = try EnvironmentInstaller(runner: runner).prepare(
             spec.environment, root: homes.cache.appendingPathComponent("envs").path,
             allowSystemInstall: false, then: try keeper.installCommand(), onStep: report)
+        lock.withLock { environment = prepared }
     }
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
         let tlsPaths = try installTLS()
-        let argv = DaskCommands(environment: try environment()).scheduler(spec, endpoint: endpoint, tls: tlsPaths)
+        let argv = DaskCommands(environment: try preparedEnvironment()).scheduler(spec, endpoint: endpoint, tls: tlsPaths)
         let pid = try keeper.start("scheduler", role: .scheduler, argv: argv,
                                    environment: DaskCommands.schedulerEnvironment(runtimeDirectory: keeper.runtimeDirectory)
                                        .merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 })
@@ -91,7 +97,7 @@ public final class LocalBackend: ClusterBackend {
     public func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node: String,
                              count: Int) throws -> ServiceRecord {
         let tlsPaths = try installTLS()
-        let argv = DaskCommands(environment: try environment())
+        let argv = DaskCommands(environment: try preparedEnvironment())
             .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: listenHost, tls: tlsPaths)
         let pid = try keeper.start(service, role: .worker, argv: argv,
                                    environment: DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 })
@@ -133,7 +139,7 @@ public final class LocalBackend: ClusterBackend {
         }
     }
 
-    private func environment() throws -> String {
+    private func preparedEnvironment() throws -> String {
         guard let environmentPath else { throw ClusterError("internal: the environment was not prepared") }
         return environmentPath
     }

@@ -4,7 +4,7 @@
 ///
 /// Planning asks it for node ids and plan lines only (no calls to the outside); applying a
 /// plan calls the other verbs.
-public protocol NodeProvider: AnyObject {
+public protocol NodeProvider: AnyObject, Sendable {
     /// True when nodes are made on demand, and cost money while they run (ec2).
     var makesNodes: Bool { get }
     /// The id of the node that runs the scheduler.
@@ -42,7 +42,7 @@ public protocol NodeProvider: AnyObject {
 
 /// Machines that already exist: this machine, or an SSH host pool. Node ids are the hosts as
 /// the file names them; nothing is launched, terminated or tagged.
-public final class FixedNodes: NodeProvider {
+public final class FixedNodes: NodeProvider, Sendable {
     public let schedulerNodeId: String
     /// Hosts that may run workers, in the file's order.
     public let workerHosts: [String]

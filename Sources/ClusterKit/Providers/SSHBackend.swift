@@ -4,7 +4,11 @@ import Foundation
 /// Each node gets its environment under `install_dir`, and its services as systemd units or
 /// under the detached supervisor. The scheduler's HTTP server stays on its node's loopback and
 /// is read through an SSH tunnel. Which nodes exist is the `NodeProvider`'s business.
-public final class SSHBackend: ClusterBackend {
+///
+/// Every mutable property (records, addresses, nodes, connecting, tunnels, facts, probed) is
+/// read and written under `lock` only; each node's first connection is made under that node's
+/// own lock in `connecting`. That is what makes it safe to share between threads.
+public final class SSHBackend: ClusterBackend, @unchecked Sendable {
     public let nodeProvider: NodeProvider
     private let cluster: String
     private let access: SSHAccess

@@ -6,8 +6,11 @@ import Glibc
 /// An exclusive advisory lock on a file (`flock`), held until `release()` or deinit.
 ///
 /// The holder's pid is written into the file so a waiting command can say who holds it.
-public final class FileLock {
+///
+/// `fd` is read and written under `guardLock` only, so any thread may release it.
+public final class FileLock: @unchecked Sendable {
     private var fd: Int32
+    private let guardLock = NSLock()
 
     private init(fd: Int32) { self.fd = fd }
 
@@ -43,10 +46,12 @@ public final class FileLock {
 
     /// Releases the lock; safe to call twice.
     public func release() {
-        guard fd >= 0 else { return }
-        flock(fd, LOCK_UN)
-        close(fd)
-        fd = -1
+        guardLock.withLock {
+            guard fd >= 0 else { return }
+            flock(fd, LOCK_UN)
+            close(fd)
+            fd = -1
+        }
     }
 
     deinit { release() }

@@ -106,7 +106,7 @@ public struct StateStore: Sendable {
         case known(String)
     }
 
-    /// The versions a store read or wrote, by cluster.
+    /// The versions a store read or wrote, by cluster; its dictionary is used under its lock only.
     final class VersionBook: @unchecked Sendable {
         // Guarded by `lock`.
         private var versions: [String: Version] = [:]

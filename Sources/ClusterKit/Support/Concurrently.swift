@@ -8,7 +8,7 @@ import Foundation
 /// reports done, so nothing is released on a background thread after this returns, when the
 /// process may already be exiting.
 public func concurrently<Item, Value>(_ items: [Item], limit: Int = 16,
-                                      _ body: @escaping (Item) throws -> Value) -> [Result<Value, Error>] {
+                                      _ body: @escaping @Sendable (Item) throws -> Value) -> [Result<Value, Error>] {
     if items.count == 1 { return [Result { try body(items[0]) }] }
     let results = ResultSlots<Value>(count: items.count)
     let lock = NSLock()

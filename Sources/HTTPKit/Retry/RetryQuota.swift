@@ -2,7 +2,8 @@ import Foundation
 
 /// AWS standard mode's retry quota: one bucket of tokens shared by every operation against
 /// a service. Each retry takes tokens (more after a timeout) and successes put them back,
-/// so when a service is failing for everyone, retries stop instead of piling on.
+/// so when a service is failing for everyone, retries stop instead of piling on. The token
+/// count is read and written under its lock only.
 public final class RetryQuota: @unchecked Sendable {
     /// Tokens the bucket holds when full (AWS: 500).
     public let capacity: Int

@@ -8,7 +8,10 @@ import Foundation
 /// an `up` interrupted after the call finds what it made (by the `clusterctl:launch` tag) instead
 /// of launching again. The number of API calls of `up` and `down` does not grow with the number
 /// of workers: one `RunInstances` per role, tags set at launch, phases tagged in one call each.
-public final class EC2Nodes: NodeProvider {
+///
+/// `resolvedImage` is read and written under `lock` only; everything else is set once at
+/// creation, and the EC2 client and cluster resources are safe to call from any thread.
+public final class EC2Nodes: NodeProvider, @unchecked Sendable {
     let cluster: String
     let spec: EC2ProviderSpec
     let client: EC2Client
