@@ -8,15 +8,14 @@ struct Exec: ParsableCommand {
 
     @Argument(help: "Cluster name or cluster file.") var cluster: String
     @Option(help: "Only this node.") var node: String?
-    @Argument(parsing: .captureForPassthrough, help: "The command, after --.") var command: [String] = []
+    @Argument(parsing: .postTerminator, help: "The command, after --.") var command: [String] = []
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         try reportingFailures {
-            let words = command.first == "--" ? Array(command.dropFirst()) : command
-            guard !words.isEmpty else { throw ClusterError.usage("give the command after --, e.g. clusterctl exec dev -- uptime") }
+            guard !command.isEmpty else { throw ClusterError.usage("give the command after --, e.g. clusterctl exec dev -- uptime") }
             let results = try global.controller().exec(ClusterReference.parse(cluster), node: node,
-                                                       command: words.joined(separator: " ")) { line in
+                                                       command: command.joined(separator: " ")) { line in
                 StreamedOutput.write(line)
             }
             var failed = 0

@@ -57,8 +57,17 @@ public final class ClusterController {
     ///     instances); `false` stops with nothing changed.
     public func up(file path: String, dryRun: Bool, until: NodePhase? = nil,
                    confirm: (Plan) throws -> Bool = { _ in true }) throws -> UpResult {
-        let spec = try SpecLoader.load(path: path)
+        var spec = try SpecLoader.load(path: path)
         try useStore(of: spec)
+        if let python = spec.environment.matchClient {
+            let client = try ClientVersions.read(python: python)
+            spec.environment.lockstep = client
+            for requirement in spec.environment.packages
+            where ClientVersions.packageNames.contains(EnvironmentInstaller.packageName(requirement)) {
+                reporter.warning("environment.packages has \(requirement), but match_client pins "
+                                 + "\(EnvironmentInstaller.packageName(requirement)) to \(python)'s version; the pin wins")
+            }
+        }
         let lock = try store.lock(spec.name) { holder in
             self.reporter.warning("waiting for another clusterctl command on \(spec.name)\(holder.map { " (pid \($0))" } ?? "")")
         }
@@ -124,6 +133,12 @@ public final class ClusterController {
             return UpResult(plan: plan, state: newState, changed: true, status: nil)
         }
         if let tls { try renewCertificates(of: newState, tls: tls, backend: backend) }
+        if let client = spec.environment.lockstep, !newState.services.isEmpty {
+            reporter.step("checking every node runs \(spec.environment.matchClient ?? "the client")'s versions")
+            try VersionLockstep.check(client: client, api: try backend.schedulerAPI(newState.endpoint),
+                                      schedulerNode: newState.endpoint.publicHost ?? newState.endpoint.host, cluster: spec.name,
+                                      interpreter: spec.environment.matchClient ?? "the client")
+        }
         // Every service in the new state was started or seen running, and the wait just saw
         // their workers registered: no need to ask each node again.
         return UpResult(plan: plan, state: newState, changed: !plan.isEmpty,

@@ -11,10 +11,13 @@ public struct EnvironmentInstaller {
     public static let timeout: Double = 1800
 
     /// Every package an environment of `spec` holds: the pinned set its `base` names, then the
-    /// file's own.
+    /// file's own, then the client's pins (`match_client`), each replacing a same-named one before.
     public static func packages(for spec: EnvironmentSpec) throws -> [String] {
-        let ownNames = Set(spec.packages.map(packageName))
-        return try Templates.pinnedPackages(for: spec.base).filter { !ownNames.contains(packageName($0)) } + spec.packages
+        let lockstep = spec.lockstep?.pins ?? []
+        let later = Set((spec.packages + lockstep).map(packageName))
+        let lockstepNames = Set(lockstep.map(packageName))
+        return try Templates.pinnedPackages(for: spec.base).filter { !later.contains(packageName($0)) }
+            + spec.packages.filter { !lockstepNames.contains(packageName($0)) } + lockstep
     }
 
     /// The normalised project name of a requirement (`Dask[complete]>=1` -> `dask`).
@@ -37,6 +40,7 @@ public struct EnvironmentInstaller {
                         onStep: (String) -> Void = { _ in }) throws -> String {
         let script = try Templates.render("bootstrap/environment.sh", [
             "python": spec.python,
+            "python_minor": spec.lockstep?.python ?? "",
             "env_dir": directory ?? "",
             "env_root": root ?? "",
             "allow_system_install": allowSystemInstall ? "yes" : "no",

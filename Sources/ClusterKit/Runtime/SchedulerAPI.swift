@@ -115,4 +115,36 @@ public struct SchedulerAPI: Sendable {
         }
         return restart
     }
+
+    /// The versions one Dask process runs: package name (and `python`) -> version, and its
+    /// environment's directory.
+    public struct ProcessVersions: Decodable, Sendable {
+        public var host: String
+        public var versions: [String: String?]?
+        public var prefix: String?
+        /// Why the process could not say (a worker that failed to run the probe).
+        public var error: String?
+    }
+
+    /// What the scheduler and every worker process report of `packages` and their Python
+    /// (clusterctl's route in `runtime/clusterctl_http.py`).
+    public func versions(of packages: [String]) throws -> (scheduler: ProcessVersions, workers: [String: ProcessVersions]) {
+        struct Answer: Decodable {
+            var scheduler: ProcessVersions
+            var workers: [String: ProcessVersions]
+        }
+        let request = HTTPRequest(method: "GET", url: base + "/clusterctl/v1/versions?packages=" + packages.joined(separator: ","))
+        let response: HTTPResponse
+        do {
+            response = try client.send(request)
+        } catch {
+            throw ClusterError("could not ask the scheduler for its versions: \(error)")
+        }
+        guard response.status == 200, let answer = try? JSONDecoder().decode(Answer.self, from: response.body) else {
+            throw ClusterError("the scheduler did not report its versions (HTTP \(response.status)); a scheduler started by an "
+                               + "older clusterctl lacks the route: `clusterctl down` and `up` bring it",
+                               details: String(response.text.prefix(2000)))
+        }
+        return (answer.scheduler, answer.workers)
+    }
 }

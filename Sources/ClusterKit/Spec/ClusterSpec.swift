@@ -182,13 +182,21 @@ public struct EnvironmentSpec: Codable, Equatable, Sendable {
     public var base: Base = .complete
     /// Extra packages, installed on top of the pinned set in `templates/packages.txt`.
     public var packages: [String] = []
-    public init(python: String = "python3", base: Base = .complete, packages: [String] = []) {
+    /// A local interpreter (command name or absolute path) whose Python version and Dask
+    /// packages the cluster's environment is pinned to; nil: no lockstep.
+    public var matchClient: String?
+    /// What `matchClient` held when `up` last read it: the pins the environment is built with.
+    /// Not written in cluster files; `up` fills it in, and the state keeps it.
+    public var lockstep: ClientVersions?
+
+    public init(python: String = "python3", base: Base = .complete, packages: [String] = [], matchClient: String? = nil) {
         self.python = python
         self.base = base
         self.packages = packages
+        self.matchClient = matchClient
     }
 
-    enum CodingKeys: String, CodingKey { case python, base, packages }
+    enum CodingKeys: String, CodingKey { case python, base, packages, matchClient, lockstep }
 
     /// State written before `base` existed decodes as `complete`.
     public init(from decoder: Decoder) throws {
@@ -196,6 +204,8 @@ public struct EnvironmentSpec: Codable, Equatable, Sendable {
         python = try c.decodeIfPresent(String.self, forKey: .python) ?? "python3"
         base = try c.decodeIfPresent(Base.self, forKey: .base) ?? .complete
         packages = try c.decodeIfPresent([String].self, forKey: .packages) ?? []
+        matchClient = try c.decodeIfPresent(String.self, forKey: .matchClient)
+        lockstep = try c.decodeIfPresent(ClientVersions.self, forKey: .lockstep)
     }
 }
 

@@ -172,6 +172,16 @@ struct ClusterSpecReader {
             }
             environment.packages = packages
         }
+        if let node = fields["match_client"],
+           let text = reader.string(node, fields.label("match_client"), example: "match_client: python3"), text != SpecKeys.none {
+            let problem = text.contains("/") ? SpecValueRules.localPathProblem(text) : SpecValueRules.pythonProblem(text)
+            if let problem {
+                reader.report(SourcePosition(node.mark), "\(fields.label("match_client")) \"\(text)\" \(problem)",
+                              hint: "write the Python you connect from, for example match_client: python3 or match_client: .venv/bin/python")
+            } else {
+                environment.matchClient = text.contains("/") ? LocalUser.absolutePath(text, relativeTo: directory) : text
+            }
+        }
         return environment
     }
 

@@ -40,6 +40,8 @@ public enum ResolvedSpecPrinter {
         out.pair("base", spec.environment.base.rawValue, indent: 1,
                  note: spec.environment.base == .complete ? "what dask[complete] lists: numpy, pandas, pyarrow, bokeh, ..." : "dask and distributed only")
         out.list("packages", spec.environment.packages, indent: 1, note: "installed on top of the pinned set in templates/packages.txt")
+        out.pair("match_client", spec.environment.matchClient.map(scalar) ?? SpecKeys.none, indent: 1,
+                 note: spec.environment.matchClient == nil ? "the cluster's Dask versions are the pinned set's" : "Python and Dask versions pinned to this interpreter's")
         out.line("security:")
         out.pair("tls", spec.security.tls.rawValue, indent: 1,
                  note: spec.security.tls == .auto ? (spec.usesTLS ? "on: mutual TLS, remote scheduler" : "off: everything on this machine") : nil)

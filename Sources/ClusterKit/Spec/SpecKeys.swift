@@ -11,7 +11,7 @@ enum SpecKeys {
                       "endpoint_url", "install_dir", "ssh_timeout", "state"]
     static let scheduler = ["port", "dashboard_port", "dashboard", "idle_timeout"]
     static let workers = ["count", "per_node", "threads", "memory_limit"]
-    static let environment = ["python", "base", "packages"]
+    static let environment = ["python", "base", "packages", "match_client"]
     static let security = ["tls"]
 
     /// Sections by the path the messages use, for "belongs under" hints.
@@ -24,4 +24,6 @@ enum SpecKeys {
     static let providerKinds = ["local", "ssh", "ec2"]
     /// The value `idle_timeout` takes for "never".
     static let never = "never"
+    /// The value `match_client` takes for "no lockstep".
+    static let none = "none"
 }

@@ -8,6 +8,8 @@
 # it, and that is checked by importing distributed as that user, where the services will run.
 set -eu
 PYTHON={{python}}
+# The major.minor version the environment must have (environment.match_client), or empty.
+PYTHON_MINOR={{python_minor}}
 ENV_DIR={{env_dir}}
 ENV_ROOT={{env_root}}
 ALLOW_SYSTEM_INSTALL={{allow_system_install}}
@@ -91,6 +93,28 @@ PY=$(command -v "$PYTHON" 2>/dev/null) || fail 20 "Python interpreter '$PYTHON' 
 VERSION=$("$PY" -c 'import os, sys; print(sys.implementation.name, sys.version.split()[0], os.uname().machine); sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null) \
   || fail 21 "$PY is $("$PY" -V 2>&1); clusterctl needs Python 3.10 or newer: install it or point environment.python at one"
 if [ -z "$ENV_DIR" ]; then INSTALL_DIR=; else INSTALL_DIR=$(dirname "$ENV_DIR"); fi
+
+minor_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; }
+if [ -n "$PYTHON_MINOR" ] && [ "$(minor_of "$PY")" != "$PYTHON_MINOR" ]; then
+  # Pinned to the client's Python (environment.match_client): that version from PATH or the
+  # usual places, else from uv (beside the environment, or beside the shared environments).
+  WAS=$PY
+  PY=
+  for candidate in "$(command -v "python$PYTHON_MINOR" 2>/dev/null || true)" "/usr/local/bin/python$PYTHON_MINOR" "/usr/bin/python$PYTHON_MINOR"; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ] && [ "$(minor_of "$candidate")" = "$PYTHON_MINOR" ]; then PY=$candidate; break; fi
+  done
+  UV_PYTHONS=${INSTALL_DIR:-$(dirname "$ENV_ROOT")}/python
+  if [ -z "$PY" ] && command -v uv >/dev/null 2>&1; then
+    step python-install
+    mkdir -p "$UV_PYTHONS"
+    if UV_PYTHON_INSTALL_DIR="$UV_PYTHONS" uv python install --quiet "$PYTHON_MINOR" >&2; then
+      PY=$(UV_PYTHON_INSTALL_DIR="$UV_PYTHONS" uv python find --python-preference only-managed "$PYTHON_MINOR" 2>/dev/null) || PY=
+    fi
+  fi
+  [ -n "$PY" ] || fail 27 "environment.match_client asks for Python $PYTHON_MINOR (the client's), but this host has $("$WAS" -V 2>&1) and no python$PYTHON_MINOR, and uv could not install it; install Python $PYTHON_MINOR here (Debian/Ubuntu: apt-get install python$PYTHON_MINOR python$PYTHON_MINOR-venv)"
+  note "using $PY for Python $PYTHON_MINOR (environment.match_client)"
+  VERSION=$("$PY" -c 'import os, sys; print(sys.implementation.name, sys.version.split()[0], os.uname().machine)')
+fi
 
 if [ -n "$SERVICE_USER" ] && ! service_can_run "$PY"; then
   # An interpreter the services cannot run (one under a home directory, such as pyenv's or

@@ -10,6 +10,8 @@
   files again (the same paths, new contents) and use them for every new connection; open
   connections and the data held in memory stay. This is how certificates are replaced
   without a restart. It reads only files the services' user owns, so it grants nothing.
+- GET /clusterctl/v1/versions: the Python and package versions the scheduler and every worker
+  process really run, and their environment's directory, for `environment.match_client`.
 
 Loaded through the scheduler's `distributed.scheduler.http.routes` setting; the HTTP server
 listens on loopback only.
@@ -98,6 +100,50 @@ class ReloadTLSHandler(RequestHandler):
         self.write(json.dumps({"reloaded": reloaded, "failures": failures}))
 
 
+def process_versions(names):
+    """This process's Python version, the versions of `names` it has installed (None where
+    missing), and its environment's directory."""
+    from importlib import metadata
+
+    def version(name):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    versions = {name: version(name) for name in names}
+    versions["python"] = "%d.%d.%d" % sys.version_info[:3]
+    return {"versions": versions, "prefix": sys.prefix}
+
+
+class VersionsHandler(RequestHandler):
+    async def get(self):
+        scheduler = self.server
+        names = [name for name in self.get_argument("packages", "").split(",") if name]
+        cloudpickle.register_pickle_by_value(sys.modules[__name__])
+        message = {"op": "run", "function": dumps(process_versions), "args": dumps((names,)), "kwargs": dumps({}),
+                   "wait": True}
+        results = await scheduler.broadcast(msg=message, on_error="return")
+        workers = {}
+        for address, result in results.items():
+            if isinstance(result, Serialized):
+                result = deserialize(result.header, result.frames)
+            ws = scheduler.workers.get(address)
+            entry = {"host": ws.host if ws is not None else address}
+            if isinstance(result, dict) and result.get("status") == "OK":
+                value = result["result"]
+                if isinstance(value, Serialized):
+                    value = deserialize(value.header, value.frames)
+                entry.update(value)
+            else:
+                entry["error"] = repr(result.get("exception") if isinstance(result, dict) else result)
+            workers[address] = entry
+        own = process_versions(names)
+        own["host"] = scheduler.ip  # its listen address; clusterctl names the node itself
+        self.set_header("Content-Type", "application/json")
+        self.write(json.dumps({"scheduler": own, "workers": workers}))
+
+
 class RestartHandler(RequestHandler):
     async def post(self):
         scheduler = self.server
@@ -112,4 +158,4 @@ class RestartHandler(RequestHandler):
 
 
 routes = [("/clusterctl/v1/workers", WorkersHandler, {}), ("/clusterctl/v1/reload-tls", ReloadTLSHandler, {}),
-          ("/clusterctl/v1/restart", RestartHandler, {})]
+          ("/clusterctl/v1/restart", RestartHandler, {}), ("/clusterctl/v1/versions", VersionsHandler, {})]
