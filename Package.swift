@@ -21,6 +21,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLibSSH2", path: "Sources/CLibSSH2",
                        providers: [.apt(["libssh2-1-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib",
+                       providers: [.apt(["zlib1g-dev"])]),
 
         // HTTP over libcurl, with AWS-style retries.
         .target(name: "HTTPKit", dependencies: ["CCurl"]),
@@ -32,11 +34,12 @@ let package = Package(
         // (libcrypto for the SHA256 fingerprints of known_hosts entries).
         .target(name: "SSHKit", dependencies: ["CLibSSH2", "OpenSSLKit"]),
 
-        // The core: spec, state, reconcile, providers, runners, Dask runtime.
+        // The core: spec, state, reconcile, providers, runners, Dask runtime (zlib, wrapped
+        // once in `Gzip`, packs the files it writes on nodes).
         .target(
             name: "ClusterKit",
             dependencies: [
-                "HTTPKit", "AWSKit", "SSHKit", "OpenSSLKit",
+                "HTTPKit", "AWSKit", "SSHKit", "OpenSSLKit", "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],

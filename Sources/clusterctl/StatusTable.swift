@@ -25,15 +25,26 @@ enum StatusTable {
         }
         if !status.services.isEmpty {
             lines.append("")
-            lines += table([["SERVICE", "ROLE", "NODE", "PID", "STATE"]] + status.services.map {
-                [$0.name, $0.role, $0.node, $0.pid.map(String.init) ?? "-", $0.state == .stopped ? "exited" : $0.state.rawValue]
+            lines += table([["SERVICE", "ROLE", "NODE", "PID", "STATE", "RESTARTS", "LAST EXIT"]] + status.services.map {
+                [$0.name, $0.role, $0.node, $0.pid.map(String.init) ?? "-", $0.state == .stopped ? "exited" : $0.state.rawValue,
+                 $0.restarts.map(String.init) ?? "-", $0.lastExit ?? "-"]
             })
+            for service in status.services {
+                if let reason = service.gaveUp {
+                    lines.append("\(service.name) is no longer restarted: \(reason); `clusterctl logs \(status.name) --node \(service.name)` shows why")
+                }
+            }
         }
         if !status.problems.isEmpty {
             lines += [""] + status.problems.map { "could not check: \($0)" }
         }
         if status.phase == "degraded" {
-            lines += ["", "Something is missing: `clusterctl up \(status.source ?? status.name)` repairs it."]
+            let restarting = status.services.filter { $0.state == .restarting }.map(\.name)
+            if !restarting.isEmpty && !status.services.contains(where: { $0.state == .stopped }) {
+                lines += ["", "Being restarted by its supervisor: \(restarting.joined(separator: ", ")); no command is needed."]
+            } else {
+                lines += ["", "Something is missing: `clusterctl up \(status.source ?? status.name)` repairs it."]
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -53,6 +64,7 @@ enum StatusTable {
         switch state {
         case .running: return "running"
         case .stopped: return "NOT RUNNING"
+        case .restarting: return "RESTARTING (its supervisor is starting it again)"
         case .unknown: return "UNKNOWN (its node did not answer)"
         }
     }

@@ -97,7 +97,7 @@ struct EC2ClusterTests {
         defer { sandbox.stop() }
         let cluster = try LocalClusterHarness(prefix: "ec2kill")
         defer {
-            cluster.markedProcesses().forEach { kill($0, SIGKILL) }
+            cluster.killAll()
             try? FileManager.default.removeItem(at: cluster.directory)
         }
         try EC2Sandbox.warmUVCache()
@@ -123,7 +123,7 @@ struct EC2ClusterTests {
         // between): the rerun finds the instances by their launch token instead of launching again.
         let down = try Self.clusterctl(sandbox, cluster, ["down", cluster.name, "--yes"])
         try #require(down.status == 0, "down:\n\(down.all)")
-        cluster.markedProcesses().forEach { kill($0, SIGKILL) }
+        cluster.killAll()
         let launched = try Self.clusterctl(sandbox, cluster, ["up", file, "--yes", "--until", "launched"])
         try #require(launched.status == 0, "up --until launched:\n\(launched.all)")
         let before = try Self.inventory(sandbox, cluster.name)
@@ -151,7 +151,7 @@ struct EC2ClusterTests {
         defer { sandbox.stop() }
         let cluster = try LocalClusterHarness(prefix: "ec2bad")
         defer {
-            cluster.markedProcesses().forEach { kill($0, SIGKILL) }
+            cluster.killAll()
             try? FileManager.default.removeItem(at: cluster.directory)
         }
         var file = try Self.clusterFile(cluster, workers: 1)
@@ -217,7 +217,7 @@ struct EC2ClusterTests {
         let cluster = try LocalClusterHarness(prefix: "ec2")
         defer {
             // Terminating an instance in moto stops nothing on this machine: do what EC2 would.
-            cluster.markedProcesses().forEach { kill($0, SIGKILL) }
+            cluster.killAll()
             try? FileManager.default.removeItem(at: cluster.directory)
         }
         try EC2Sandbox.warmUVCache()

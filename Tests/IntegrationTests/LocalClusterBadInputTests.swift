@@ -65,8 +65,9 @@ struct LocalClusterBadInputTests {
         #expect(try cluster.registeredWorkers() == 1)
     }
 
-    /// A scheduler that dies while `up` waits for it (as one that lost its port to another
-    /// process would) is reported at once with its log, not after the whole timeout.
+    /// A scheduler that dies while `up` waits for it, and that nothing brings back (its
+    /// supervisor's watcher is killed first), is reported at once with its log, not after the
+    /// whole timeout.
     @Test func schedulerThatExitsDuringTheWaitIsReportedAtOnce() throws {
         let cluster = try LocalClusterHarness(prefix: "exit")
         defer { cluster.tearDown() }
@@ -78,15 +79,16 @@ struct LocalClusterBadInputTests {
             box.run = Result { try cluster.clusterctl(["up", file, "--timeout", "600"], timeout: 900) }
             finished.signal()
         }
-        // SIGKILL the scheduler as soon as it exists.
+        // SIGKILL the scheduler's watcher and the scheduler as soon as the scheduler exists.
         let marker = Data("CLUSTERCTL_SERVICE=\(cluster.name)/scheduler".utf8)
-        let killed = try eventually(within: 300, every: 0.02) { () -> Bool in
-            for pid in cluster.markedProcesses() {
-                guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
-                      environ.split(separator: 0).contains(where: { Data($0) == marker }) else { continue }
-                return kill(pid, SIGKILL) == 0
-            }
-            return false
+        let watcherMarker = Data("CLUSTERCTL_SUPERVISOR=\(cluster.name)/scheduler".utf8)
+        func carries(_ pid: Int32, _ mark: Data) -> Bool {
+            FileManager.default.contents(atPath: "/proc/\(pid)/environ")?.split(separator: 0).contains { Data($0) == mark } == true
+        }
+        let killed = eventually(within: 300, every: 0.02) { () -> Bool in
+            guard let scheduler = cluster.markedProcesses().first(where: { carries($0, marker) }) else { return false }
+            let watchers = cluster.watcherProcesses().filter { carries($0, watcherMarker) }
+            return !watchers.isEmpty && watchers.allSatisfy { kill($0, SIGKILL) == 0 } && kill(scheduler, SIGKILL) == 0
         }
         try #require(killed, "the scheduler never started")
         #expect(finished.wait(timeout: .now() + 300) == .success, "up went on waiting for a dead scheduler")

@@ -113,7 +113,17 @@ final class LocalClusterHarness: Sendable {
 
     /// Live processes carrying this cluster's service mark.
     func markedProcesses() -> [Int32] {
-        let marker = Data("CLUSTERCTL_SERVICE=\(name)/".utf8)
+        processes(marked: "CLUSTERCTL_SERVICE=\(name)/")
+    }
+
+    /// Live detached-supervisor watchers of this cluster's services (they restart what they watch).
+    func watcherProcesses() -> [Int32] {
+        processes(marked: "CLUSTERCTL_SUPERVISOR=\(name)/")
+    }
+
+    /// Live (not zombie) processes with an environment entry starting with `mark`.
+    private func processes(marked mark: String) -> [Int32] {
+        let marker = Data(mark.utf8)
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { pid in
             guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
@@ -124,10 +134,17 @@ final class LocalClusterHarness: Sendable {
         }
     }
 
+    /// SIGKILLs every process of this cluster's services, and their supervisor's watchers
+    /// first (they would start again what is killed next): what a host's power cut leaves.
+    func killAll() {
+        for pid in watcherProcesses() { kill(pid, SIGKILL) }
+        for pid in markedProcesses() { kill(pid, SIGKILL) }
+    }
+
     /// Stops the cluster and anything it left, by pid, then removes the temp directory.
     func tearDown() {
         _ = try? clusterctl(["down", name, "--yes"], timeout: 120)
-        for pid in markedProcesses() { kill(pid, SIGKILL) }
+        killAll()
         try? FileManager.default.removeItem(at: directory)
     }
 }

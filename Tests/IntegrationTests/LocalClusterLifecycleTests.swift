@@ -171,8 +171,8 @@ struct LocalClusterLifecycleTests {
         let file = try cluster.writeClusterFile(workers: 1)
         try #require(try cluster.clusterctl(["up", file]).status == 0)
 
-        // Kill every process of the cluster: status shows the gap, up repairs it.
-        for pid in cluster.markedProcesses() { kill(pid, SIGKILL) }
+        // Kill every process of the cluster, the supervisor's too: status shows the gap, up repairs it.
+        cluster.killAll()
         #expect(eventually(within: 10) { cluster.markedProcesses().isEmpty })
         let status = try cluster.clusterctl(["status", cluster.name])
         #expect(status.stdout.contains("NOT RUNNING"), "status:\n\(status.all)")

@@ -114,9 +114,23 @@ struct SSHClusterTests {
         let logOwner = try FileManager.default.attributesOfItem(atPath: logFile)[.ownerAccountName] as? String
         #expect(logOwner == NSUserName(), "the log belongs to \(logOwner ?? "?")")
         #expect(try cluster.registeredWorkers() == 2)
+
+        // The supervisor on the hosts (root) restarts a SIGKILLed scheduler, again as the
+        // service user, and the workers on the other host follow it back.
+        let scheduler = try #require(cluster.serviceProcess("scheduler"))
+        try #require(kill(scheduler, SIGKILL) == 0)
+        let back = try cluster.python(SupervisorRestartTests.computeWithTwoWorkers, timeout: 240)
+        #expect(back.stdout.contains("RESULT 4950"), "after killing the scheduler:\n\(back.all)")
+        let restarted = try #require(cluster.serviceProcess("scheduler"))
+        let restartedOwner = try FileManager.default.attributesOfItem(atPath: "/proc/\(restarted)")[.ownerAccountName] as? String
+        #expect(restarted != scheduler && restartedOwner == "clusterctl", "restarted scheduler \(restarted) runs as \(restartedOwner ?? "?")")
+        let services = try cluster.status()["services"] as? [[String: Any]] ?? []
+        #expect(services.first { $0["name"] as? String == "scheduler" }?["restarts"] as? Int == 1, "services: \(services)")
+
         let down = try cluster.clusterctl(["down", cluster.name, "--yes"], timeout: 300)
         #expect(down.status == 0, "down:\n\(down.all)")
-        #expect(eventually(within: 30) { cluster.markedProcesses().isEmpty }, "left running: \(cluster.markedProcesses())")
+        #expect(eventually(within: 30) { cluster.markedProcesses().isEmpty && cluster.watcherProcesses().isEmpty },
+                "left running: \(cluster.markedProcesses()), watchers \(cluster.watcherProcesses())")
     }
 
     @Test func unreachableHostIsNamedWhileTheOthersComeUpAndARerunFinishes() throws {

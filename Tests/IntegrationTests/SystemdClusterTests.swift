@@ -100,6 +100,11 @@ struct SystemdClusterTests {
         #expect(restarted, "the workers did not come back after SIGKILL")
         let newMain = try node.ssh("systemctl show -p MainPID --value \(units[1])").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(newMain != main)
+        // status counts the unit's restart, reads why it exited, and shows its new main pid.
+        let workerService = (try cluster.status()["services"] as? [[String: Any]] ?? []).first { $0["role"] as? String == "worker" } ?? [:]
+        #expect(workerService["restarts"] as? Int == 1, "worker service: \(workerService)")
+        #expect(workerService["last_exit"] as? String == "killed by SIGKILL", "worker service: \(workerService)")
+        #expect((workerService["pid"] as? Int).map(String.init) == newMain, "worker service: \(workerService), MainPID \(newMain)")
 
         // logs come from journald.
         let logs = try cluster.clusterctl(["logs", cluster.name, "--role", "worker", "--tail", "400"])

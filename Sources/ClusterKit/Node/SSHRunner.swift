@@ -55,8 +55,9 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
     /// stops the group over a second channel before reporting the timeout.
     public func run(_ command: String, timeout: Double) throws -> CommandResult {
         let pidFile = "${TMPDIR:-/tmp}/clusterctl-run-\(UUID().uuidString.lowercased()).pid"
+        let request = try fitting(Self.stoppable(command, pidFile: pidFile))
         do {
-            let result = try withSession { try $0.execute(Self.stoppable(command, pidFile: pidFile), timeout: timeout) }
+            let result = try withSession { try $0.execute(request, timeout: timeout) }
             return CommandResult(exitCode: result.exitStatus, stdout: result.stdoutText, stderr: result.stderrText)
         } catch let error as SSHError {
             if case .timedOut(_, .exec, _, _) = error {
@@ -110,7 +111,8 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
             }
         }
         do {
-            let status = try withSession { try $0.stream(Self.posixShell(command), onOutput: deliver) }
+            let request = try fitting(Self.posixShell(command))
+            let status = try withSession { try $0.stream(request, onOutput: deliver) }
             if !pending.isEmpty { onOutput(String(decoding: pending, as: UTF8.self)) }
             return status ?? 0
         } catch let error as SSHError {
@@ -163,6 +165,20 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
                 throw runnerError(error)
             }
         }
+    }
+
+    /// The most an exec request's command may hold: an OpenSSH server takes request packets of
+    /// at most 32 KiB, headers included, and answers a larger one only with a refusal.
+    static let requestLimit = 32_000
+
+    /// `request`, or a clear error when it is too long for one SSH exec request.
+    private func fitting(_ request: String) throws -> String {
+        let size = request.utf8.count
+        guard size <= Self.requestLimit else {
+            throw RunnerError.failedToStart(host: host, reason: "the command is \(size) bytes, more than the \(Self.requestLimit) "
+                                            + "an SSH server takes in one request; this is a clusterctl bug, please report it")
+        }
+        return request
     }
 
     private func runnerError(_ error: SSHError) -> RunnerError {

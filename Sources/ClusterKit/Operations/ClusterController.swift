@@ -483,8 +483,9 @@ public final class ClusterController {
                       instanceType: $0.instanceType, publicAddress: $0.publicAddress, privateAddress: $0.privateAddress)
             },
             services: state.services.map {
-                .init(name: $0.name, role: $0.role.rawValue, node: $0.node, pid: $0.pid, running: running.contains($0.name),
-                      state: states.state(of: $0.name))
+                .init(name: $0.name, role: $0.role.rawValue, node: $0.node, pid: states.pids[$0.name] ?? $0.pid, running: running.contains($0.name),
+                      state: states.state(of: $0.name), restarts: states.histories[$0.name]?.restarts,
+                      lastExit: states.histories[$0.name]?.lastExit, gaveUp: states.histories[$0.name]?.gaveUp)
             },
             environment: state.environmentPath, source: state.spec.sourcePath, problems: problems)
     }

@@ -5,9 +5,12 @@ public enum ClusterReference: Sendable {
     case name(String)
     case file(String)
 
-    /// `argument` as a file if it names one (or looks like one), else as a cluster name.
+    /// `argument` as a file if it names one (or looks like one), else as a cluster name. A
+    /// directory of that name in the working directory does not hide the cluster.
     public static func parse(_ argument: String) -> ClusterReference {
-        if FileManager.default.fileExists(atPath: argument) || argument.hasSuffix(".yaml")
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory)
+        if (exists && !isDirectory.boolValue) || argument.hasSuffix(".yaml")
             || argument.hasSuffix(".yml") || argument.contains("/") {
             return .file(argument)
         }

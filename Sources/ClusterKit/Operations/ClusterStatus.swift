@@ -100,6 +100,19 @@ public struct ClusterStatus: Codable, Sendable {
         public var running: Bool
         /// `running`, `stopped`, or `unknown` when its node could not be asked.
         public var state: ServiceState
+        /// How often its keeper (the supervisor, systemd) restarted it on its own since it was
+        /// started (nil: not known).
+        public var restarts: Int?
+        /// Why it last exited (`killed by SIGKILL`, `exited with status 1`); nil: it has not.
+        public var lastExit: String?
+        /// Why its keeper stopped restarting it; nil: it has not given up.
+        public var gaveUp: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, role, node, pid, running, state, restarts
+            case lastExit = "last_exit"
+            case gaveUp = "gave_up"
+        }
     }
 
     public var name: String

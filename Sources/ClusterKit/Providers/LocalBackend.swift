@@ -72,7 +72,8 @@ public final class LocalBackend: ClusterBackend, @unchecked Sendable {
     }
 
     public func states(of services: [ServiceRecord], cluster: String) throws -> ServiceStates {
-        ServiceStates(running: try keeper.running(services.map { ($0.name, $0.role) }))
+        let check = try keeper.check(services.map { ($0.name, $0.role) })
+        return ServiceStates(running: check.running, histories: check.histories, pids: check.pids, restarting: check.restarting)
     }
 
     public func prepareEnvironment(on node: String, spec: ClusterSpec, report: (String) -> Void) throws {

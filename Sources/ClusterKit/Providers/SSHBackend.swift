@@ -209,12 +209,16 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
         let groups = Array(Dictionary(grouping: services, by: \.node))
         // Every host at once; the services of a host that cannot be asked are unknown.
         let results = concurrently(groups) { host, group in
-            try self.onNode(host) { try $0.keeper.running(group.map { ($0.name, $0.role) }) }
+            try self.onNode(host) { try $0.keeper.check(group.map { ($0.name, $0.role) }) }
         }
         var states = ServiceStates()
         for ((host, group), result) in zip(groups, results) {
             switch result {
-            case .success(let names): states.running.formUnion(names)
+            case .success(let check):
+                states.running.formUnion(check.running)
+                states.histories.merge(check.histories) { first, _ in first }
+                states.pids.merge(check.pids) { first, _ in first }
+                states.restarting.formUnion(check.restarting)
             case .failure(let error):
                 for service in group { states.unknown[service.name] = "\(host): \(error)" }
             }

@@ -299,7 +299,8 @@ public struct Reconciler {
             }
             // A service that exited (a port taken after the check, a broken environment, workers
             // whose scheduler went away) is looked for every second, so that is said at once;
-            // it must be seen stopped twice in a row (systemd may be restarting it).
+            // it must be seen stopped twice in a row. One its keeper is restarting is not
+            // stopped: a keeper that gives up leaves it stopped.
             if identity?.liveWorkers.count != count, checked.elapsed >= 1 {
                 checked = Stopwatch()
                 let exited = serviceExit(state)

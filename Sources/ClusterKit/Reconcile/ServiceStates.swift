@@ -5,20 +5,33 @@ public struct ServiceStates: Sendable, Equatable {
     public var running: Set<String>
     /// Services that could not be checked, with the reason (the node's error).
     public var unknown: [String: String]
+    /// What the keepers recorded of each service's restarts (absent: nothing recorded).
+    public var histories: [String: ServiceHistory]
+    /// The current process id of running services, where the keeper told it.
+    public var pids: [String: Int32]
+    /// Services not running now that their keeper is about to start again (a pause between
+    /// restarts, a worker waiting for its scheduler to come back).
+    public var restarting: Set<String>
 
-    public init(running: Set<String> = [], unknown: [String: String] = [:]) {
+    public init(running: Set<String> = [], unknown: [String: String] = [:], histories: [String: ServiceHistory] = [:],
+                pids: [String: Int32] = [:], restarting: Set<String> = []) {
         self.running = running
         self.unknown = unknown
+        self.histories = histories
+        self.pids = pids
+        self.restarting = restarting
     }
 
-    /// `running`, `stopped` or `unknown`.
+    /// `running`, `restarting`, `stopped` or `unknown`.
     public func state(of service: String) -> ServiceState {
         if running.contains(service) { return .running }
-        return unknown[service] == nil ? .stopped : .unknown
+        if unknown[service] != nil { return .unknown }
+        return restarting.contains(service) ? .restarting : .stopped
     }
 }
 
 /// Whether one service runs, as far as a command could tell.
 public enum ServiceState: String, Codable, Sendable {
-    case running, stopped, unknown
+    /// Between two runs: its keeper starts it again by itself.
+    case running, restarting, stopped, unknown
 }

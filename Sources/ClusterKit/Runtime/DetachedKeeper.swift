@@ -3,8 +3,10 @@ import Foundation
 /// clusterctl's own supervisor: `templates/supervisor/supervise.py` placed in the node's
 /// runtime directory and driven through its runner. Services run in their own session with
 /// output appended to `<logs>/<service>.log`; each carries `CLUSTERCTL_SERVICE=<cluster>/<service>`
-/// so a reused pid is never mistaken for it. It does not restart services: Dask's nanny
-/// restarts a killed worker, and `clusterctl up` repairs the rest.
+/// so a reused pid is never mistaken for it. A watcher process per service restarts it when it
+/// exits unexpectedly (a worker also when its scheduler went away and came back), with a
+/// growing pause, and gives up after repeated quick failures, recording restarts and the last
+/// exit's reason beside the pid file.
 ///
 /// With a `serviceUser`, the supervisor runs as root (through `sudo` when the login user is not
 /// root) and each service drops to that user once its log is open; stopping and checking
@@ -53,6 +55,11 @@ public struct DetachedKeeper: ServiceKeeper {
     public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
         var command = [python, script, "start", "--id", id(service), "--pidfile", pidFile(service), "--log", logFile(service)]
         if let serviceUser { command += ["--user", serviceUser] }
+        // Dask closes a worker with status 0 when its scheduler goes away: the supervisor
+        // starts it again once the scheduler (the address `dask worker` connects to) is back.
+        if role == .worker, let scheduler = argv.first(where: { $0.hasPrefix("tcp://") || $0.hasPrefix("tls://") }) {
+            command += ["--follow", scheduler]
+        }
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) {
             command += ["--env", "\(key)=\(value)"]
         }
@@ -73,17 +80,23 @@ public struct DetachedKeeper: ServiceKeeper {
         }
     }
 
-    public func running(_ services: [(name: String, role: ServiceRole)]) throws -> Set<String> {
-        guard !services.isEmpty else { return [] }
+    public func check(_ services: [(name: String, role: ServiceRole)]) throws -> ServiceCheck {
+        guard !services.isEmpty else { return ServiceCheck() }
         // One shell round trip: read each pid file, check the process is alive, not a zombie,
-        // and carries this service's mark.
-        var script = ""
+        // and carries this service's mark (else whether its watcher is, about to restart it);
+        // print the watcher's record of restarts.
+        var script = "alive() { pid=$(cat \"$1\" 2>/dev/null) && [ -n \"$pid\" ] "
+            + "&& [ \"$(cut -d')' -f2 /proc/$pid/stat 2>/dev/null | cut -d' ' -f2)\" != Z ] "
+            + "&& tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null | grep -qxF \"$2\"; }\n"
         for service in services {
-            script += "pid=$(cat \(ShellQuote.quote(pidFile(service.name))) 2>/dev/null) && [ -n \"$pid\" ] "
-                + "&& [ \"$(cut -d')' -f2 /proc/$pid/stat 2>/dev/null | cut -d' ' -f2)\" != Z ] "
-                + "&& tr '\\0' '\\n' < /proc/$pid/environ 2>/dev/null | grep -qxF "
-                + ShellQuote.quote("\(ServiceProcess.mark)=\(id(service.name))")
-                + " && echo " + ShellQuote.quote("running " + service.name) + "\n"
+            let pids = pidFile(service.name), history = pidFile(service.name) + ".history"
+            script += "if alive \(ShellQuote.quote(pids)) \(ShellQuote.quote("\(ServiceProcess.mark)=\(id(service.name))")); then "
+                + "echo \(ShellQuote.quote("running " + service.name)) \"$pid\"; "
+                + "elif alive \(ShellQuote.quote(pids + ".supervisor")) "
+                + "\(ShellQuote.quote("\(ServiceProcess.watcherMark)=\(id(service.name))")); then "
+                + "echo \(ShellQuote.quote("restarting " + service.name)); fi\n"
+                + "[ -f \(ShellQuote.quote(history)) ] && printf '%s %s\\n' "
+                + ShellQuote.quote("history " + service.name) + " \"$(cat \(ShellQuote.quote(history)))\"\n"
         }
         // Another user's environ is readable by root only.
         let result = try runner.run(sudo.isEmpty ? script + "true" : sudo + ShellQuote.join(["sh", "-c", script + "true"]),
@@ -91,8 +104,33 @@ public struct DetachedKeeper: ServiceKeeper {
         guard result.exitCode == 0 else {
             throw ClusterError("\(runner.host): cannot check the services", details: result.tail())
         }
-        return Set(result.stdout.split(separator: "\n").filter { $0.hasPrefix("running ") }
-            .map { String($0.dropFirst("running ".count)) })
+        var check = ServiceCheck()
+        for line in result.stdout.split(separator: "\n") {
+            if line.hasPrefix("running ") {
+                let words = line.dropFirst("running ".count).split(separator: " ")
+                guard let name = words.first else { continue }
+                check.running.insert(String(name))
+                check.pids[String(name)] = words.dropFirst().first.flatMap { Int32($0) }
+            } else if line.hasPrefix("restarting ") {
+                check.restarting.insert(String(line.dropFirst("restarting ".count)))
+            } else if line.hasPrefix("history ") {
+                let words = line.dropFirst("history ".count).split(separator: " ", maxSplits: 1)
+                guard words.count == 2, let history = Self.history(fromJSON: String(words[1])) else { continue }
+                check.histories[String(words[0])] = history
+            }
+        }
+        return check
+    }
+
+    /// The watcher's record (`{"restarts": 2, "last_exit": "...", "gave_up": null, ...}`).
+    static func history(fromJSON text: String) -> ServiceHistory? {
+        struct Record: Decodable {
+            var restarts: Int
+            var last_exit: String?
+            var gave_up: String?
+        }
+        guard let record = try? JSONDecoder().decode(Record.self, from: Data(text.utf8)) else { return nil }
+        return ServiceHistory(restarts: record.restarts, lastExit: record.last_exit, gaveUp: record.gave_up)
     }
 
     public func logCommand(_ service: String, role: ServiceRole, tail: Int, follow: Bool) -> String {
@@ -116,7 +154,8 @@ public struct DetachedKeeper: ServiceKeeper {
 }
 
 /// clusterctl's files in a node's runtime directory: the supervisor script and the scheduler's
-/// read-only worker route, each written atomically (by rename) by one shell command.
+/// read-only worker route, each written atomically (by rename) by one shell command. They travel
+/// gzip-compressed and base64-encoded inside that command, which must fit in one SSH request.
 enum RuntimeFiles {
     static func command(in directory: String, alsoCreating extra: [String] = [], directoryMode: String = "0700") throws -> String {
         let files = [("supervise.py", "supervisor/supervise.py", "0700"), ("clusterctl_http.py", "runtime/clusterctl_http.py", "0644")]
@@ -124,8 +163,8 @@ enum RuntimeFiles {
         for (name, template, mode) in files {
             let target = directory + "/" + name
             let temp = directory + "/." + name + ".tmp"
-            let encoded = Data(try Templates.text(template).utf8).base64EncodedString()
-            command += " && printf '%s' \(encoded) | base64 -d > \(ShellQuote.quote(temp))"
+            let encoded = try Gzip.compress(Data(try Templates.text(template).utf8)).base64EncodedString()
+            command += " && printf '%s' \(encoded) | base64 -d | gzip -dc > \(ShellQuote.quote(temp))"
                 + " && chmod \(mode) \(ShellQuote.quote(temp)) && mv -f \(ShellQuote.quote(temp)) \(ShellQuote.quote(target))"
         }
         return command

@@ -13,10 +13,61 @@ public protocol ServiceKeeper {
     func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32?
     /// Stops `service` and waits until it has exited; succeeds if it was not running.
     func stop(_ service: String, role: ServiceRole) throws
-    /// Which of `services` run, in one round trip.
-    func running(_ services: [(name: String, role: ServiceRole)]) throws -> Set<String>
+    /// Which of `services` run, and what their keeper recorded of their restarts, in one round trip.
+    func check(_ services: [(name: String, role: ServiceRole)]) throws -> ServiceCheck
     /// A shell command printing the last `tail` lines of `service`'s log, following it if asked.
     func logCommand(_ service: String, role: ServiceRole, tail: Int, follow: Bool) -> String
     /// Removes what `install` and `start` left behind (after `stop`).
     func purge() throws
+}
+
+extension ServiceKeeper {
+    /// Which of `services` run, in one round trip.
+    public func running(_ services: [(name: String, role: ServiceRole)]) throws -> Set<String> {
+        try check(services).running
+    }
+}
+
+/// What one check of a node's services found.
+public struct ServiceCheck: Sendable, Equatable {
+    /// The services that run.
+    public var running: Set<String>
+    /// What the keeper recorded of each service's restarts (absent: nothing recorded).
+    public var histories: [String: ServiceHistory]
+    /// The process id of each running service as the keeper knows it now (after a restart,
+    /// no longer the one `start` returned).
+    public var pids: [String: Int32]
+    /// Services not running now that their keeper is about to start again.
+    public var restarting: Set<String>
+
+    public init(running: Set<String> = [], histories: [String: ServiceHistory] = [:], pids: [String: Int32] = [:],
+                restarting: Set<String> = []) {
+        self.running = running
+        self.histories = histories
+        self.pids = pids
+        self.restarting = restarting
+    }
+}
+
+/// How often a keeper restarted a service on its own, why it last exited, and whether it gave
+/// up (the detached supervisor after repeated quick failures; systemd's own start limit).
+public struct ServiceHistory: Codable, Sendable, Equatable {
+    public var restarts: Int
+    /// `killed by SIGKILL`, `exited with status 1`, ... (nil: it has not exited).
+    public var lastExit: String?
+    /// Why the keeper stopped restarting it (nil: it has not given up).
+    public var gaveUp: String?
+
+    public init(restarts: Int, lastExit: String? = nil, gaveUp: String? = nil) {
+        self.restarts = restarts
+        self.lastExit = lastExit
+        self.gaveUp = gaveUp
+    }
+
+    /// `SIGKILL` for 9, as Python's `signal.Signals` names them.
+    static func signalName(_ number: Int32) -> String {
+        let names: [Int32: String] = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE",
+                                      9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM"]
+        return names[number] ?? "signal \(number)"
+    }
 }

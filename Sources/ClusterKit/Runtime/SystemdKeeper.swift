@@ -142,19 +142,55 @@ public struct SystemdKeeper: ServiceKeeper {
         }
     }
 
-    public func running(_ services: [(name: String, role: ServiceRole)]) throws -> Set<String> {
-        guard !services.isEmpty else { return [] }
+    public func check(_ services: [(name: String, role: ServiceRole)]) throws -> ServiceCheck {
+        guard !services.isEmpty else { return ServiceCheck() }
         // Without systemd running, "not active" would be a guess: say so instead.
         let script = "[ -d /run/systemd/system ] || { echo 'systemd is not running on this host' >&2; exit 3; }\n"
             + services.map {
-                "systemctl is-active --quiet \(unitName($0.role)) && echo \(ShellQuote.quote("running " + $0.name))"
+                "systemctl is-active --quiet \(unitName($0.role)) && echo \(ShellQuote.quote("running " + $0.name))\n"
+                    + "echo \(ShellQuote.quote("history " + $0.name)) $(systemctl show -p NRestarts -p Result -p ExecMainCode "
+                    + "-p ExecMainStatus -p MainPID -p SubState \(unitName($0.role)) 2>/dev/null | tr '\\n' ' ')"
             }.joined(separator: "\n") + "\ntrue"
         let result = try runner.run(script, timeout: 30)
         guard result.exitCode == 0 else {
             throw ClusterError("\(runner.host): cannot check the units", details: result.tail())
         }
-        return Set(result.stdout.split(separator: "\n").filter { $0.hasPrefix("running ") }
-            .map { String($0.dropFirst("running ".count)) })
+        var check = ServiceCheck()
+        for line in result.stdout.split(separator: "\n") {
+            if line.hasPrefix("running ") {
+                check.running.insert(String(line.dropFirst("running ".count)))
+            } else if line.hasPrefix("history ") {
+                let words = line.dropFirst("history ".count).split(separator: " ")
+                guard let name = words.first, let history = Self.history(fromProperties: words.dropFirst().map(String.init)) else {
+                    continue
+                }
+                check.histories[String(name)] = history
+                let mainPID = words.first { $0.hasPrefix("MainPID=") }.flatMap { Int32($0.dropFirst("MainPID=".count)) }
+                if let mainPID, mainPID > 0 { check.pids[String(name)] = mainPID }
+                if words.contains("SubState=auto-restart") { check.restarting.insert(String(name)) }
+            }
+        }
+        return check
+    }
+
+    /// A unit's restarts and last exit from `systemctl show` lines (`NRestarts=2`,
+    /// `ExecMainCode=2`, `ExecMainStatus=9`, `Result=signal`).
+    static func history(fromProperties properties: [String]) -> ServiceHistory? {
+        var values: [String: String] = [:]
+        for property in properties {
+            let pair = property.split(separator: "=", maxSplits: 1).map(String.init)
+            if pair.count == 2 { values[pair[0]] = pair[1] }
+        }
+        guard let restarts = values["NRestarts"].flatMap(Int.init) else { return nil }
+        var lastExit: String?
+        let status = values["ExecMainStatus"].flatMap(Int32.init) ?? 0
+        switch values["ExecMainCode"] {
+        case "1": lastExit = "exited with status \(status)"
+        case "2", "3": lastExit = "killed by \(ServiceHistory.signalName(status))"
+        default: lastExit = nil
+        }
+        let gaveUp = values["Result"] == "start-limit-hit" ? "systemd's start limit was hit" : nil
+        return ServiceHistory(restarts: restarts, lastExit: lastExit, gaveUp: gaveUp)
     }
 
     public func logCommand(_ service: String, role: ServiceRole, tail: Int, follow: Bool) -> String {
