@@ -103,7 +103,7 @@ struct SystemdClusterTests {
         // status counts the unit's restart, reads why it exited, and shows its new main pid.
         let workerService = (try cluster.status()["services"] as? [[String: Any]] ?? []).first { $0["role"] as? String == "worker" } ?? [:]
         #expect(workerService["restarts"] as? Int == 1, "worker service: \(workerService)")
-        #expect(workerService["last_exit"] as? String == "killed by SIGKILL", "worker service: \(workerService)")
+        #expect((workerService["last_exit"] as? String)?.hasPrefix("killed by") == true, "worker service: \(workerService)")
         #expect((workerService["pid"] as? Int).map(String.init) == newMain, "worker service: \(workerService), MainPID \(newMain)")
 
         // logs come from journald.

@@ -135,18 +135,42 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
         "\(cluster)-" + id.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "-" }
     }
 
+    /// New worker hosts first; when the pool has too few, hosts whose service runs fewer than
+    /// `per_node` workers (after a partial scale-down, or started short) are refilled: their
+    /// service is placed again under its own name with the larger count, which the planner
+    /// turns into a graceful retirement of its live workers and a new start.
     public func place(adding count: Int, beside existing: [ServiceRecord], spec: ClusterSpec) throws -> [(service: String, node: String, count: Int)] {
         let perNode = spec.workers.perNode
         let needed = (count + perNode - 1) / perNode
-        let ids: [String]
         do {
-            ids = try nodeProvider.newWorkerNodeIds(count: needed, used: Set(existing.map(\.node)))
+            return spread(count, perNode: perNode,
+                          over: try nodeProvider.newWorkerNodeIds(count: needed, used: Set(existing.map(\.node))))
         } catch let exhausted as FixedNodesExhausted {
-            let total = existing.reduce(0) { $0 + $1.liveWorkerNames.count } + count
-            throw ClusterError("\(total) workers at \(perNode) per node need \(existing.count + needed) worker hosts, "
-                               + "but the pool has \(exhausted.pool); add hosts to provider.workers or raise workers.per_node",
-                               exitCode: 2)
+            let freeHosts = max(0, exhausted.pool - Set(existing.map(\.node)).count)
+            let onNew = min(count, freeHosts * perNode)
+            var toRefill = count - onNew
+            var refills: [(service: String, node: String, count: Int)] = []
+            for service in existing where toRefill > 0 {
+                let live = service.liveWorkerNames.count
+                let add = min(perNode - live, toRefill)
+                guard add > 0 else { continue }
+                refills.append((service.name, service.node, live + add))
+                toRefill -= add
+            }
+            guard toRefill == 0 else {
+                let total = existing.reduce(0) { $0 + $1.liveWorkerNames.count } + count
+                throw ClusterError("\(total) workers at \(perNode) per node need \((total + perNode - 1) / perNode) worker hosts, "
+                                   + "but the pool has \(exhausted.pool); add hosts to provider.workers or raise workers.per_node",
+                                   exitCode: 2)
+            }
+            let ids = onNew == 0 ? [] : try nodeProvider.newWorkerNodeIds(count: (onNew + perNode - 1) / perNode,
+                                                                           used: Set(existing.map(\.node)))
+            return spread(onNew, perNode: perNode, over: ids) + refills
         }
+    }
+
+    /// `count` workers over `ids`, `perNode` each until they run out.
+    private func spread(_ count: Int, perNode: Int, over ids: [String]) -> [(service: String, node: String, count: Int)] {
         var left = count
         return ids.map { id in
             let here = min(perNode, left)

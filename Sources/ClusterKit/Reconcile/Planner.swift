@@ -88,6 +88,17 @@ public struct Planner {
         let want = desired.workers.count
         if have < want {
             for placed in try placement.place(adding: want - have, beside: services, spec: desired) {
+                // A running service placed again (refilled with more workers): its live workers
+                // retire first, so their data moves, then it starts again with the new count.
+                if let running = services.first(where: { $0.name == placed.service }) {
+                    guard observed.unknown[running.name] == nil else {
+                        throw ClusterError("\(running.name) on \(running.node) would get more workers, but it cannot be checked "
+                                           + "(\(observed.unknown[running.name] ?? "")); nothing was changed: once its node answers, "
+                                           + "rerun the command")
+                    }
+                    starts.append(.retireWorkers(service: running.name, node: running.node, names: running.liveWorkerNames,
+                                                 stopService: false))
+                }
                 starts.append(.startWorkers(service: placed.service, node: placed.node, count: placed.count))
             }
         }
