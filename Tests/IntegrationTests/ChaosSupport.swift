@@ -45,10 +45,22 @@ enum Chaos {
             return rows.values.sorted { $0.scenario < $1.scenario }
         }
         guard let path = ProcessInfo.processInfo.environment["CLUSTERCTL_CHAOS_REPORT"] else { return }
-        try report(all).write(toFile: path, atomically: true, encoding: .utf8)
+        let earlier = (try? String(contentsOfFile: path, encoding: .utf8)).map { keptLines(from: $0, besides: all) } ?? []
+        try report(all, keeping: earlier).write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    static func report(_ rows: [Row]) -> String {
+    /// The table lines of an earlier report for scenarios this run did not measure (a run of
+    /// some scenarios only, `--filter`), kept as they were.
+    static func keptLines(from report: String, besides rows: [Row]) -> [(scenario: String, line: String)] {
+        let measured = Set(rows.map(\.scenario))
+        return report.split(separator: "\n").compactMap { line -> (String, String)? in
+            guard line.hasPrefix("| "), !line.hasPrefix("| scenario |") else { return nil }
+            let scenario = line.dropFirst(2).components(separatedBy: " | ").first ?? ""
+            return measured.contains(scenario) ? nil : (scenario, String(line))
+        }
+    }
+
+    static func report(_ rows: [Row], keeping earlier: [(scenario: String, line: String)] = []) -> String {
         var text = """
         # Reliability
 
@@ -69,10 +81,12 @@ enum Chaos {
         |---|---|---|---|---|---|---|
 
         """
-        for row in rows {
-            text += "| \(row.scenario) | \(row.trials) | \(row.converged) | \(row.duplicates) | \(row.dataLost) | "
-                + String(format: "%.1f", row.worst) + " | \(row.note) |\n"
+        var lines = rows.map { row in
+            (row.scenario, "| \(row.scenario) | \(row.trials) | \(row.converged) | \(row.duplicates) | \(row.dataLost) | "
+                + String(format: "%.1f", row.worst) + " | \(row.note) |")
         }
+        lines += earlier.map { ($0.scenario, $0.line) }
+        for (_, line) in lines.sorted(by: { $0.0 < $1.0 }) { text += line + "\n" }
         let date = ISO8601DateFormatter().string(from: Date())
         text += """
 
@@ -80,6 +94,10 @@ enum Chaos {
         (`CLUSTERCTL_CHAOS_TRIALS=\(trials) swift test --filter ChaosTests`).
 
         """
+        if !earlier.isEmpty {
+            text += "The \(earlier.count) rows this run did not measure (it ran some scenarios only, with `--filter`) "
+                + "keep the figures of the run before.\n"
+        }
         return text
     }
 }
