@@ -73,7 +73,7 @@ struct ChaosTests {
         var rows = [
             "worker": Chaos.Row("a Dask worker SIGKILLed (local)", note: "its nanny restarts it; nothing else is needed"),
             "nanny": Chaos.Row("the worker service SIGKILLed (local, detached supervisor)",
-                               note: "the supervisor restarts it; its workers register again; what they held is lost with them"),
+                               note: "the supervisor restarts it and its workers register again; the scheduler computes what they held again"),
             "scheduler": Chaos.Row("the scheduler SIGKILLed (local, detached supervisor)",
                                    note: "the supervisor restarts it and the workers register again; what the scheduler held is lost with it"),
         ]
