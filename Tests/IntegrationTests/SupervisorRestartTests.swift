@@ -116,7 +116,9 @@ struct SupervisorRestartTests {
         #expect(last["state"] as? String == "stopped", "scheduler: \(last)")
         #expect((last["gave_up"] as? String)?.contains("5 starts in a row ended within 5 s") == true, "scheduler: \(last)")
         #expect((last["last_exit"] as? String)?.hasPrefix("exited with status") == true, "scheduler: \(last)")
-        #expect(last["restarts"] as? Int == 4, "scheduler: \(last)")
+        // 4 when every failed start ends within 5 s; a start slowed past that (a loaded machine)
+        // counts as a run of its own and restarts the count.
+        #expect((last["restarts"] as? Int).map { $0 >= 4 } == true, "scheduler: \(last)")
         let text = try cluster.clusterctl(["status", cluster.name])
         #expect(text.stdout.contains("scheduler is no longer restarted: 5 starts in a row"), "status:\n\(text.all)")
         let logs = try cluster.clusterctl(["logs", cluster.name, "--role", "scheduler", "--tail", "400"])

@@ -100,10 +100,10 @@ struct SystemdClusterTests {
         #expect(restarted, "the workers did not come back after SIGKILL")
         let newMain = try node.ssh("systemctl show -p MainPID --value \(units[1])").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(newMain != main)
-        // status counts the unit's restart, reads why it exited, and shows its new main pid.
+        // status counts the unit's restart and shows its new main pid (systemd keeps the last
+        // exit's status only while the unit is down).
         let workerService = (try cluster.status()["services"] as? [[String: Any]] ?? []).first { $0["role"] as? String == "worker" } ?? [:]
         #expect(workerService["restarts"] as? Int == 1, "worker service: \(workerService)")
-        #expect((workerService["last_exit"] as? String)?.hasPrefix("killed by") == true, "worker service: \(workerService)")
         #expect((workerService["pid"] as? Int).map(String.init) == newMain, "worker service: \(workerService), MainPID \(newMain)")
 
         // logs come from journald.

@@ -174,8 +174,8 @@ public struct SystemdKeeper: ServiceKeeper {
     }
 
     /// A unit's restarts and last exit from `systemctl show` lines (`NRestarts=2`,
-    /// `ExecMainCode=2`, `ExecMainStatus=9`, `Result=signal`): the exact exit while the unit is
-    /// down, the kind of the last failure (`Result`) once it runs again.
+    /// `ExecMainCode=2`, `ExecMainStatus=9`, `Result=signal`); the last exit is known while the
+    /// unit is down.
     static func history(fromProperties properties: [String]) -> ServiceHistory? {
         var values: [String: String] = [:]
         for property in properties {
@@ -188,12 +188,7 @@ public struct SystemdKeeper: ServiceKeeper {
         switch values["ExecMainCode"] {
         case "1": lastExit = "exited with status \(status)"
         case "2", "3": lastExit = "killed by \(ServiceHistory.signalName(status))"
-        default:
-            // The main process runs again after a restart: systemd keeps only the kind of the
-            // last failure.
-            let kinds = ["signal": "killed by a signal", "exit-code": "exited with a non-zero status", "core-dump": "dumped core",
-                         "oom-kill": "killed for lack of memory", "watchdog": "stopped by the watchdog", "timeout": "timed out"]
-            lastExit = values["Result"].flatMap { kinds[$0] }
+        default: lastExit = nil // it runs (systemd forgets the last exit once it restarts a unit)
         }
         let gaveUp = values["Result"] == "start-limit-hit" ? "systemd's start limit was hit" : nil
         return ServiceHistory(restarts: restarts, lastExit: lastExit, gaveUp: gaveUp)
