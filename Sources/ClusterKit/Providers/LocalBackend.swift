@@ -72,8 +72,9 @@ public final class LocalBackend: ClusterBackend, @unchecked Sendable {
     }
 
     public func states(of services: [ServiceRecord], cluster: String) throws -> ServiceStates {
-        let check = try keeper.check(services.map { ($0.name, $0.role) })
-        return ServiceStates(running: check.running, histories: check.histories, pids: check.pids, restarting: check.restarting)
+        var states = ServiceStates()
+        states.record(try keeper.check(services.map { ($0.name, $0.role) }))
+        return states
     }
 
     public func prepareEnvironment(on node: String, spec: ClusterSpec, report: (String) -> Void) throws {

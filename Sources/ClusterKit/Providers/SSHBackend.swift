@@ -238,11 +238,7 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
         var states = ServiceStates()
         for ((host, group), result) in zip(groups, results) {
             switch result {
-            case .success(let check):
-                states.running.formUnion(check.running)
-                states.histories.merge(check.histories) { first, _ in first }
-                states.pids.merge(check.pids) { first, _ in first }
-                states.restarting.formUnion(check.restarting)
+            case .success(let check): states.record(check)
             case .failure(let error):
                 for service in group { states.unknown[service.name] = "\(host): \(error)" }
             }

@@ -13,13 +13,20 @@ public struct ServiceStates: Sendable, Equatable {
     /// restarts, a worker waiting for its scheduler to come back).
     public var restarting: Set<String>
 
-    public init(running: Set<String> = [], unknown: [String: String] = [:], histories: [String: ServiceHistory] = [:],
-                pids: [String: Int32] = [:], restarting: Set<String> = []) {
+    public init(running: Set<String> = [], unknown: [String: String] = [:]) {
         self.running = running
         self.unknown = unknown
-        self.histories = histories
-        self.pids = pids
-        self.restarting = restarting
+        histories = [:]
+        pids = [:]
+        restarting = []
+    }
+
+    /// Adds what one node's keeper found.
+    public mutating func record(_ check: ServiceCheck) {
+        running.formUnion(check.running)
+        restarting.formUnion(check.restarting)
+        histories.merge(check.histories) { first, _ in first }
+        pids.merge(check.pids) { first, _ in first }
     }
 
     /// `running`, `restarting`, `stopped` or `unknown`.

@@ -382,11 +382,6 @@ def stop(args, quiet=False):
 def status(args):
     pid = running(args)
     print(f"running {pid}" if pid else "stopped")
-    try:
-        with open(history_file(args)) as f:
-            print("history " + json.dumps(json.load(f)))
-    except (OSError, ValueError):
-        pass
     return 0
 
 
