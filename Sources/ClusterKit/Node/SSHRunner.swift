@@ -70,26 +70,40 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
 
     /// `command` under `/bin/sh`, started by `setsid` as the leader of a new process group whose
     /// id goes to `pidFile` (removed when it ends); the exit status is the command's.
+    ///
+    /// A stop may come before the pid file exists (a loaded host can take longer than the
+    /// timeout to get this far), so `stopScript` first leaves `<pidFile>.stop`: the wrapper does
+    /// not start a command once that marker exists (exit 124), and stops the group itself when
+    /// the marker appears between starting it and writing the pid file.
     static func stoppable(_ command: String, pidFile: String) -> String {
-        let script = "pidfile=\"\(pidFile)\"; "
+        let script = "pidfile=\"\(pidFile)\"; stop=\"$pidfile.stop\"; "
+            + "if [ -e \"$stop\" ]; then rm -f \"$stop\"; exit 124; fi; "
             + "if command -v setsid >/dev/null 2>&1; then setsid /bin/sh -c \"$1\" </dev/null & "
             + "else /bin/sh -c \"$1\" </dev/null & fi; "
-            + "child=$!; echo \"$child\" > \"$pidfile\"; wait \"$child\"; status=$?; rm -f \"$pidfile\"; exit \"$status\""
+            + "child=$!; echo \"$child\" > \"$pidfile\"; "
+            + "if [ -e \"$stop\" ]; then kill -s KILL -- \"-$child\" 2>/dev/null || sudo -n kill -s KILL -- \"-$child\" 2>/dev/null; fi; "
+            + "wait \"$child\"; status=$?; rm -f \"$pidfile\" \"$stop\"; exit \"$status\""
         return "exec /bin/sh -c " + ShellQuote.quote(script) + " clusterctl-run " + ShellQuote.quote(command)
     }
 
-    /// Stops the process group of a command that timed out: SIGTERM, then SIGKILL after two
-    /// seconds (through sudo when it started something as root). Throws if it cannot.
-    private func stopTimedOut(_ command: String, pidFile: String, seconds: Double) throws {
-        let stop = "pidfile=\"\(pidFile)\"; pid=$(cat \"$pidfile\" 2>/dev/null) || exit 0; "
+    /// Stops the process group `stoppable` recorded in `pidFile`: SIGTERM, then SIGKILL after two
+    /// seconds (through sudo when it started something as root). Exits 0 once nothing of it runs,
+    /// or when it had not started (the marker it leaves keeps it from starting later).
+    static func stopScript(pidFile: String) -> String {
+        let script = "pidfile=\"\(pidFile)\"; : > \"$pidfile.stop\"; pid=$(cat \"$pidfile\" 2>/dev/null) || exit 0; "
             + "signal() { kill -s \"$1\" -- \"-$pid\" 2>/dev/null || sudo -n kill -s \"$1\" -- \"-$pid\" 2>/dev/null; }; "
             + "gone() { ! kill -0 -- \"-$pid\" 2>/dev/null && ! sudo -n kill -0 -- \"-$pid\" 2>/dev/null; }; "
             + "signal TERM; for i in 1 2 3 4 5 6 7 8 9 10; do gone && break; sleep 0.2; done; "
             + "gone || signal KILL; for i in 1 2 3 4 5 6 7 8 9 10; do gone && break; sleep 0.2; done; "
             + "rm -f \"$pidfile\"; gone"
+        return posixShell(script)
+    }
+
+    /// Stops a command that timed out (see `stopScript`); throws if it cannot.
+    private func stopTimedOut(_ command: String, pidFile: String, seconds: Double) throws {
         let stopped: Bool
         do {
-            stopped = try withSession { try $0.execute(Self.posixShell(stop), timeout: 30) }.exitStatus == 0
+            stopped = try withSession { try $0.execute(Self.stopScript(pidFile: pidFile), timeout: 30) }.exitStatus == 0
         } catch {
             stopped = false
         }
