@@ -215,7 +215,7 @@ struct SSHClusterTests {
         var seen = Data()
         let sawBootstrap = eventually(within: 120, every: 0.01) {
             seen.append(errors.fileHandleForReading.availableData)
-            return String(decoding: seen, as: UTF8.self).contains("preparing the Python environment")
+            return String(decoding: seen, as: UTF8.self).contains(": environment: ")
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

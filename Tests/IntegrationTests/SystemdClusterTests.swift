@@ -106,6 +106,24 @@ struct SystemdClusterTests {
         #expect(workerService["restarts"] as? Int == 1, "worker service: \(workerService)")
         #expect((workerService["pid"] as? Int).map(String.init) == newMain, "worker service: \(workerService), MainPID \(newMain)")
 
+        // After a partial scale-down the unit is rewritten (not restarted): when systemd restarts
+        // it, only the remaining worker comes back, under its name.
+        let service = try #require(workerService["name"] as? String)
+        let scaled = try cluster.clusterctl(["scale", cluster.name, "1"], timeout: 300)
+        try #require(scaled.status == 0, "scale 1:\n\(scaled.all)")
+        #expect(try node.ssh("systemctl show -p MainPID --value \(units[1])").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                == newMain, "the scale-down restarted the unit")
+        #expect(try node.ssh("kill -KILL \(newMain)").status == 0)
+        var third = ""
+        let again = try eventually(within: 120, every: 0.5) {
+            third = try node.ssh("systemctl show -p MainPID --value \(units[1])").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            return third != newMain && third != "0" && !third.isEmpty
+        }
+        try #require(again, "systemd did not restart \(units[1])")
+        let command = try node.ssh("tr '\\0' ' ' < /proc/\(third)/cmdline").stdout
+        #expect(command.contains("--name \(service)-0 ") && command.contains("--nworkers 1 "), "restarted as: \(command)")
+        #expect(try eventually(within: 120, every: 0.5) { try cluster.registeredWorkers() == 1 }, "the worker did not come back")
+
         // logs come from journald.
         let logs = try cluster.clusterctl(["logs", cluster.name, "--role", "worker", "--tail", "400"])
         #expect(logs.status == 0)

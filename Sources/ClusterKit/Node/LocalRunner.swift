@@ -6,6 +6,7 @@ public final class LocalRunner: CommandRunner {
     public init() {}
 
     public func run(_ command: String, timeout: Double) throws -> CommandResult {
+        let started = Stopwatch()
         let child = try ChildProcess(command: command, ownGroup: true)
         var out = Data()
         var err = Data()
@@ -18,6 +19,7 @@ public final class LocalRunner: CommandRunner {
             throw RunnerError.timedOut(host: host, command: command, seconds: timeout)
         }
         let code = child.wait()
+        debugLog.debug("localhost: exit \(code) in \(started.formatted): \(debugSummary(command))")
         return CommandResult(exitCode: code, stdout: String(decoding: out, as: UTF8.self),
                              stderr: String(decoding: err, as: UTF8.self))
     }

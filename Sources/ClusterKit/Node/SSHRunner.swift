@@ -56,10 +56,13 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
     public func run(_ command: String, timeout: Double) throws -> CommandResult {
         let pidFile = "${TMPDIR:-/tmp}/clusterctl-run-\(UUID().uuidString.lowercased()).pid"
         let request = try fitting(Self.stoppable(command, pidFile: pidFile))
+        let started = Stopwatch()
         do {
             let result = try withSession { try $0.execute(request, timeout: timeout) }
+            debugLog.debug("\(host): exit \(result.exitStatus) in \(started.formatted): \(debugSummary(command))")
             return CommandResult(exitCode: result.exitStatus, stdout: result.stdoutText, stderr: result.stderrText)
         } catch let error as SSHError {
+            debugLog.debug("\(host): failed after \(started.formatted) (\(error.reason)): \(debugSummary(command))")
             if case .timedOut(_, .exec, _, _) = error {
                 try stopTimedOut(command, pidFile: pidFile, seconds: timeout)
                 throw RunnerError.timedOut(host: host, command: command, seconds: timeout)
@@ -126,6 +129,7 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
         }
         do {
             let request = try fitting(Self.posixShell(command))
+            debugLog.debug("\(host): streaming \(debugSummary(command))")
             let status = try withSession { try $0.stream(request, onOutput: deliver) }
             if !pending.isEmpty { onOutput(String(decoding: pending, as: UTF8.self)) }
             return status ?? 0
@@ -137,6 +141,7 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
     /// Uploads over SFTP (temporary file, then renamed over `path`), creating missing parent
     /// directories like `LocalRunner` does.
     public func upload(_ contents: Data, to path: String, mode: Int) throws {
+        debugLog.debug("\(host): uploading \(contents.count) bytes to \(path)")
         do {
             try withSession {
                 try $0.upload(contents, to: path, mode: mode, createDirectories: true,
@@ -172,7 +177,9 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
             if let session, session.isOpen { return session }
             session = nil
             do {
+                let started = Stopwatch()
                 let opened = try SSHSession.connect(configuration)
+                debugLog.debug("\(host): connected as \(configuration.user) in \(started.formatted)")
                 session = opened
                 return opened
             } catch let error as SSHError {

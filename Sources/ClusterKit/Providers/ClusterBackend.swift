@@ -52,6 +52,9 @@ public protocol ServiceControl {
     func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord
     func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node: String,
                       count: Int) throws -> ServiceRecord
+    /// After some workers of `service` retired (its `retired`), makes its keeper's next
+    /// restart of it start only the live ones, under their names; what runs is left alone.
+    func redefineWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: ServiceRecord) throws
     /// Stops a service and waits until it has exited; succeeds if it was not running.
     func stop(_ service: ServiceRecord, cluster: String) throws
     /// A runner on the service's node and the command that prints (or follows) its log.

@@ -98,13 +98,26 @@ public final class LocalBackend: ClusterBackend, @unchecked Sendable {
 
     public func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node: String,
                              count: Int) throws -> ServiceRecord {
-        let tlsPaths = try installTLS()
-        let argv = DaskCommands(environment: try preparedEnvironment())
-            .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: listenHost, tls: tlsPaths)
-        let pid = try keeper.start(service, role: .worker, argv: argv,
-                                   environment: DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 })
+        let (argv, environment) = try workerDefinition(spec, endpoint: endpoint, name: service, count: count, tls: try installTLS())
+        let pid = try keeper.start(service, role: .worker, argv: argv, environment: environment)
         return ServiceRecord(name: service, role: .worker, node: node, pid: pid, workerCount: count,
                              logPath: keeper.logFile(service))
+    }
+
+    public func redefineWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: ServiceRecord) throws {
+        guard let naming = DaskCommands.workerNaming(service: service.name, live: service.liveWorkerNames) else { return }
+        // The certificate in place stays: the running workers use it.
+        let tls = self.tls.map { _ in NodeTLSInstaller.paths(in: tlsDirectory) }
+        let (argv, environment) = try workerDefinition(spec, endpoint: endpoint, name: naming.name, count: naming.count, tls: tls)
+        try keeper.redefine(service.name, role: .worker, argv: argv, environment: environment)
+    }
+
+    /// The command and environment of a worker service.
+    private func workerDefinition(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, name: String, count: Int,
+                                  tls: NodeTLSPaths?) throws -> (argv: [String], environment: [String: String]) {
+        let argv = DaskCommands(environment: try preparedEnvironment())
+            .worker(spec, scheduler: endpoint, name: name, count: count, listenHost: listenHost, tls: tls)
+        return (argv, DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tls)) { $1 })
     }
 
     /// A fresh certificate for this machine before a service starts; nil without TLS.
@@ -116,8 +129,11 @@ public final class LocalBackend: ClusterBackend, @unchecked Sendable {
 
     public func certificateAddresses(of node: String) throws -> [String] { [listenHost] }
 
+    /// Where this machine's services find their TLS files.
+    private var tlsDirectory: String { directory.appendingPathComponent("node-tls").path }
+
     public func installTLS(_ files: NodeTLSFiles, on node: String) throws -> NodeTLSPaths {
-        try NodeTLSInstaller.install(files, runner: runner, directory: directory.appendingPathComponent("node-tls").path,
+        try NodeTLSInstaller.install(files, runner: runner, directory: tlsDirectory,
                                      stagingDirectory: keeper.runtimeDirectory, owner: nil, sudo: "")
     }
 

@@ -268,14 +268,31 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
     public func startWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: String, node id: String,
                              count: Int) throws -> ServiceRecord {
         try onNode(id) { node in
-            let tlsPaths = try installTLS(on: id, node: node)
-            let argv = DaskCommands(environment: node.environmentDirectory)
-                .worker(spec, scheduler: endpoint, name: service, count: count, listenHost: try address(of: id).listen, tls: tlsPaths,
-                        localDirectory: node.workDirectory)
-            let environment = DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
+            let (argv, environment) = try workerDefinition(spec, endpoint: endpoint, name: service, count: count, on: id,
+                                                           node: node, tls: try installTLS(on: id, node: node))
             let pid = try node.keeper.start(service, role: .worker, argv: argv, environment: environment)
             return ServiceRecord(name: service, role: .worker, node: id, pid: pid, workerCount: count)
         }
+    }
+
+    public func redefineWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: ServiceRecord) throws {
+        guard let naming = DaskCommands.workerNaming(service: service.name, live: service.liveWorkerNames) else { return }
+        try onNode(service.node) { node in
+            // The certificate in place stays: the running workers use it.
+            let tls = self.tls.map { _ in NodeTLSInstaller.paths(in: node.tlsDirectory) }
+            let (argv, environment) = try workerDefinition(spec, endpoint: endpoint, name: naming.name, count: naming.count,
+                                                           on: service.node, node: node, tls: tls)
+            try node.keeper.redefine(service.name, role: .worker, argv: argv, environment: environment)
+        }
+    }
+
+    /// The command and environment of a worker service on node `id`.
+    private func workerDefinition(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, name: String, count: Int, on id: String,
+                                  node: SSHNode, tls: NodeTLSPaths?) throws -> (argv: [String], environment: [String: String]) {
+        let argv = DaskCommands(environment: node.environmentDirectory)
+            .worker(spec, scheduler: endpoint, name: name, count: count, listenHost: try address(of: id).listen, tls: tls,
+                    localDirectory: node.workDirectory)
+        return (argv, DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tls)) { $1 })
     }
 
     /// Gives node `id` a fresh certificate from the cluster's authority before a service starts

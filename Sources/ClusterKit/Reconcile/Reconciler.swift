@@ -49,7 +49,8 @@ public struct Reconciler {
                 }
             }
             if case .waitForWorkers(let count)? = runnable.first {
-                try waitForWorkers(count - missingWorkers, state: state, started: started)
+                let touched = Set(plan.actions.compactMap(\.node)).subtracting(failedNodes)
+                try waitForWorkers(count - missingWorkers, state: state, started: started, nodes: touched)
                 let changed = state.advance(state.services.map(\.node), to: .registered)
                 tagPhases(changed)
                 // Facts asked for again while observing (a host that changed) are kept even
@@ -101,6 +102,7 @@ public struct Reconciler {
                 }
                 failures.append((node, error))
                 failedNodes.insert(node)
+                reporter.node(node, .failed, "\(error)".split(separator: "\n").first.map(String.init) ?? "failed")
                 if case .startWorkers(_, _, let count) = action { missingWorkers += count }
             }
             state.supervisor = backend.supervisorKind
@@ -168,11 +170,9 @@ public struct Reconciler {
             case .launchNodes(let role, let ids, let type, _, _):
                 reporter.step("launching \(ids.count) \(role.rawValue) instance\(ids.count == 1 ? "" : "s") (\(type)): \(ids.joined(separator: ", "))")
             case .terminateNodes, .deleteClusterResources: break
-            case .prepareEnvironment(let node): reporter.step("preparing the Python environment on \(node)")
-            case .startScheduler(let node): reporter.step("starting the scheduler on \(node) (\(state.endpoint.address))")
+            // Preparing a node and starting its services show on the node's own progress line.
+            case .prepareEnvironment, .startScheduler, .startWorkers: break
             case .stopScheduler(let node): reporter.step("stopping the scheduler on \(node)")
-            case .startWorkers(let service, let node, let count):
-                reporter.step("starting \(count) worker\(count == 1 ? "" : "s") (\(service)) on \(node)")
             case .retireWorkers(_, let node, let names, _):
                 reporter.step("retiring \(names.joined(separator: ", ")) on \(node) (their data moves to the other workers)")
             case .stopWorkers(let service, let node): reporter.step("stopping \(service) on \(node)")
@@ -189,10 +189,13 @@ public struct Reconciler {
         case .ensureClusterResources:
             try nodes.ensureSharedResources { reporter.step($0) }
             return { _ in }
-        case .launchNodes(_, let ids, _, _, _):
+        case .launchNodes(_, let ids, let type, _, _):
+            ids.forEach { reporter.node($0, .launching, "launching a \(type) instance") }
             var records = try nodes.create(ids.compactMap(state.node))
+            records.forEach { reporter.node($0.id, .launching, "launched \($0.instanceId ?? ""); waiting for it to run") }
             if until != .requested {
                 records = try nodes.waitUntilRunning(records) { reporter.progress($0) }
+                records.forEach { reporter.node($0.id, .launching, "running") }
             }
             backend.use(records)
             return { state in records.forEach { state.upsert($0) } }
@@ -209,17 +212,21 @@ public struct Reconciler {
         case .prepareEnvironment(let node):
             // A pool's node gets its record on first use; launched nodes have theirs already.
             let known = try state.node(node) ?? (nodes.makesNodes ? nil : nodes.list().first { $0.id == node })
-            if nodes.makesNodes { reporter.progress("\(node): waiting for SSH") }
+            reporter.node(node, .connecting, nodes.makesNodes ? "waiting for SSH" : "connecting")
             try backend.reach(node)
-            try backend.prepareEnvironment(on: node, spec: spec) { reporter.progress("environment on \(node): \($0)") }
+            reporter.node(node, .environment, "checking the Python environment")
+            try backend.prepareEnvironment(on: node, spec: spec) { reporter.node(node, .environment, $0) }
+            reporter.node(node, .environment, "environment ready")
             let path = backend.environmentPath
             return { state in
                 state.environmentPath = path
                 if state.node(node) == nil, let known { state.upsert(known) }
                 state.advance([node], to: .environmentReady)
             }
-        case .startScheduler:
+        case .startScheduler(let node):
+            reporter.node(node, .services, "starting the scheduler (\(state.endpoint.address))")
             let record = try backend.startScheduler(spec, endpoint: state.endpoint)
+            reporter.node(node, .services, "scheduler started")
             return { state in
                 state.services.removeAll { $0.role == .scheduler }
                 state.services.insert(record, at: 0)
@@ -229,7 +236,9 @@ public struct Reconciler {
             if let scheduler = state.scheduler { try backend.stop(scheduler, cluster: spec.name) }
             return { $0.services.removeAll { $0.role == .scheduler } }
         case .startWorkers(let service, let node, let count):
+            reporter.node(node, .services, "starting \(count) worker\(count == 1 ? "" : "s") (\(service))")
             let record = try backend.startWorkers(spec, endpoint: state.endpoint, service: service, node: node, count: count)
+            reporter.node(node, .services, "\(service) started; waiting for its workers to register")
             return { state in
                 state.services.removeAll { $0.name == service }
                 state.services.append(record)
@@ -237,8 +246,21 @@ public struct Reconciler {
             }
         case .retireWorkers(let service, _, let names, let stopService):
             try retire(names, endpoint: state.endpoint)
-            if stopService, let record = state.services.first(where: { $0.name == service }) {
-                try backend.stop(record, cluster: spec.name)
+            if var record = state.services.first(where: { $0.name == service }) {
+                if stopService {
+                    try backend.stop(record, cluster: spec.name)
+                } else {
+                    // The service keeps running with fewer workers; a restart of it by its
+                    // keeper must not bring the retired ones back.
+                    record.retired += names
+                    do {
+                        try backend.redefineWorkers(spec, endpoint: state.endpoint, service: record)
+                    } catch {
+                        // The retirement happened and is recorded either way.
+                        reporter.warning("\(service) on \(record.node) keeps its full worker count if it restarts "
+                                         + "(\(error)); `clusterctl up` after `clusterctl down` gives it the new one")
+                    }
+                }
             }
             return { state in
                 guard let index = state.services.firstIndex(where: { $0.name == service }) else { return }
@@ -278,15 +300,17 @@ public struct Reconciler {
         if !addresses.isEmpty { try api.retire(addresses) }
     }
 
-    /// Polls the scheduler until it reports `count` live workers, with a live progress line.
+    /// Polls the scheduler until it reports `count` live workers, with a live progress line
+    /// and, for each of `nodes` (those this command worked on), its workers' registration.
     /// When the scheduler does not answer, the way to it is asked for again (a tunnel whose
     /// connection broke is reopened); if that fails, the wait ends at once with the reason.
-    private func waitForWorkers(_ count: Int, state: ClusterState, started: Stopwatch) throws {
+    private func waitForWorkers(_ count: Int, state: ClusterState, started: Stopwatch, nodes: Set<String>) throws {
         var api = try backend.schedulerAPI(state.endpoint)
         let deadline = Deadline(seconds: timeout)
         var last = ""
         var checked = Stopwatch()
         var lastExited: String?
+        var shown: [String: String] = [:]
         let done = try deadline.poll(every: 0.05) { () throws -> Bool? in
             var identity = api.identity()
             if identity == nil {
@@ -310,15 +334,34 @@ public struct Reconciler {
             let registered = identity?.liveWorkers.count
             let line = registered.map { "waiting for workers: \($0)/\(count) registered" } ?? "waiting for the scheduler to answer"
             if line != last {
-                reporter.progress(line + String(format: " (%.1f s)", started.elapsed))
+                reporter.progress(line + String(format: " (%.1f s; gives up after %d s)", started.elapsed, Int(timeout)))
                 last = line
             }
+            if let identity { reportRegistration(identity, state: state, nodes: nodes, shown: &shown) }
             return registered == count ? true : nil
         }
         if done == nil {
             throw diagnoseTimeout(count, state: state, api: api)
         }
         reporter.progress(String(format: "%d/%d workers registered (%.1f s)", count, count, started.elapsed))
+    }
+
+    /// Reports each of `nodes` whose workers' registration changed since `shown`: how many of
+    /// its workers registered, and `registered` once all have (a node with only the scheduler,
+    /// once it answers).
+    private func reportRegistration(_ identity: SchedulerIdentity, state: ClusterState, nodes: Set<String>,
+                                    shown: inout [String: String]) {
+        let names = Set(identity.liveWorkers.map(\.name))
+        for node in nodes.sorted() {
+            let services = state.services.filter { $0.node == node }
+            guard !services.isEmpty else { continue }
+            let expected = services.flatMap(\.liveWorkerNames)
+            let present = expected.filter(names.contains).count
+            let detail = expected.isEmpty ? "the scheduler answers" : "\(present)/\(expected.count) workers registered"
+            guard shown[node] != detail else { continue }
+            shown[node] = detail
+            reporter.node(node, present == expected.count ? .registered : .services, detail)
+        }
     }
 
     /// The error for a service that has exited while the wait went on, with the tail of its
@@ -372,8 +415,9 @@ public struct Reconciler {
             }
         }
         let what = suspects.first.map { "; \($0.name) on \($0.node) \(running.contains($0.name) ? "did not register" : "exited")" } ?? ""
+        let whole = suspects.first.map { " (`clusterctl logs \(state.name) --node \($0.name)` shows its whole log)" } ?? ""
         return ClusterError("only \(registered) of \(count) workers registered within \(Int(timeout)) s\(what). "
-                            + "Fix the cause shown below, then run `clusterctl up` again (or `clusterctl down` to stop what started)",
+                            + "Fix the cause shown below\(whole), then run `clusterctl up` again (or `clusterctl down` to stop what started)",
                             details: details.trimmingCharacters(in: .newlines))
     }
 

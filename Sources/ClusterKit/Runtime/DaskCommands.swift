@@ -69,6 +69,15 @@ public struct DaskCommands: Sendable {
             + (localDirectory.map { ["--local-directory", $0] } ?? []) // spill and scratch files go there (nil: Dask's temp dir)
     }
 
+    /// The `--name` and `--nworkers` that start exactly the workers `live` of `service` under
+    /// the same names: `live` must be the first of its names (retirements take the last ones);
+    /// nil when they are not, or none is left.
+    public static func workerNaming(service: String, live: [String]) -> (name: String, count: Int)? {
+        if live.count == 1 { return (live[0], 1) }
+        guard !live.isEmpty, live == workerNames(service: service, workerCount: live.count) else { return nil }
+        return (service, live.count)
+    }
+
     /// The Dask worker names a service started with `workerCount` workers registers.
     public static func workerNames(service: String, workerCount: Int) -> [String] {
         workerCount == 1 ? [service] : (0..<workerCount).map { "\(service)-\($0)" }

@@ -72,6 +72,16 @@ public struct DetachedKeeper: ServiceKeeper {
         return pid
     }
 
+    /// The watcher reads the new command before its next restart (`supervise.py redefine`);
+    /// the environment stays the one `start` gave.
+    public func redefine(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws {
+        let command = [python, script, "redefine", "--id", id(service), "--pidfile", pidFile(service), "--"] + argv
+        let result = try runner.run(sudo + ShellQuote.join(command), timeout: 60)
+        guard result.exitCode == 0 else {
+            throw ClusterError("\(runner.host): could not change how \(service) restarts", details: result.tail())
+        }
+    }
+
     public func stop(_ service: String, role: ServiceRole) throws {
         let command = [python, script, "stop", "--id", id(service), "--pidfile", pidFile(service), "--timeout", "30"]
         let result = try runner.run(sudo + ShellQuote.join(command), timeout: 60)

@@ -50,7 +50,7 @@ public struct EnvironmentInstaller {
             "systemd_sandbox": serviceAccount?.systemdProperties != nil,
             "systemd_properties": serviceAccount?.systemdProperties ?? [],
         ])
-        onStep("environment")
+        onStep("bootstrap: Python, environment and packages (gives up after \(Int(Self.timeout / 60)) min)")
         let command = ShellQuote.join(["/bin/sh", "-c", script, "clusterctl-bootstrap"]) + (followUp.map { " && " + $0 } ?? "")
         let result = try runner.run(command, timeout: Self.timeout)
         let step = result.stdout.split(separator: "\n").last { $0.hasPrefix("clusterctl-step: ") }

@@ -16,9 +16,14 @@ enum NodeTLSInstaller {
     /// Installs `credential` in `directory` on the runner's node, staging through `stagingDirectory`
     /// (a folder of the login user's); `owner` is the services' user (nil: the login user),
     /// `sudo` the prefix that makes the login user root (empty when it is root or needs none).
+    /// Where `install` puts the files in `directory`.
+    static func paths(in directory: String) -> NodeTLSPaths {
+        NodeTLSPaths(authority: directory + "/ca.pem", certificate: directory + "/node.pem")
+    }
+
     static func install(_ files: NodeTLSFiles, runner: CommandRunner, directory: String,
                         stagingDirectory: String, owner: String?, sudo: String) throws -> NodeTLSPaths {
-        let paths = NodeTLSPaths(authority: directory + "/ca.pem", certificate: directory + "/node.pem")
+        let paths = Self.paths(in: directory)
         let staged = "\(stagingDirectory)/.tls-\(UUID().uuidString.lowercased()).pem"
         if let pem = files.certificateAndKeyPEM {
             try runner.upload(Data(pem.utf8), to: staged, mode: 0o600)

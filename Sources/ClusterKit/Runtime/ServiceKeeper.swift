@@ -11,6 +11,9 @@ public protocol ServiceKeeper {
     func installCommand() throws -> String
     /// Starts `service` unless it already runs; returns its main pid if known.
     func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32?
+    /// Makes the keeper's next start of `service` (a restart after it exits) run `argv`
+    /// instead; the running service is left alone.
+    func redefine(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws
     /// Stops `service` and waits until it has exited; succeeds if it was not running.
     func stop(_ service: String, role: ServiceRole) throws
     /// Which of `services` run, and what their keeper recorded of their restarts, in one round trip.

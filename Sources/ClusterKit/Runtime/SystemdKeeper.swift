@@ -116,19 +116,35 @@ public struct SystemdKeeper: ServiceKeeper {
 
     public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
         let unit = unitName(role)
-        let text = try Self.renderUnit(cluster: cluster, role: role, argv: argv, environment: environment,
-                                       workingDirectory: runtimeDirectory, user: user, sandbox: sandbox(role))
-        let staged = "\(runtimeDirectory)/\(unit)"
-        try runner.upload(Data(text.utf8), to: staged, mode: 0o644)
-        let target = "/etc/systemd/system/\(unit)"
-        let command = "\(sudo)install -m 0644 \(ShellQuote.quote(staged)) \(ShellQuote.quote(target)) && "
-            + "\(sudo)systemctl daemon-reload && \(sudo)systemctl enable --quiet \(unit) && "
+        let command = try installUnit(role, argv: argv, environment: environment)
+            + " && \(sudo)systemctl enable --quiet \(unit) && "
             + "\(sudo)systemctl restart \(unit) && systemctl show -p MainPID --value \(unit)"
         let result = try runner.run(command, timeout: 120)
         guard result.exitCode == 0 else {
             throw ClusterError("\(runner.host): could not start \(unit)", details: result.tail())
         }
         return Int32(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Rewrites the unit and reloads systemd without restarting the unit: its next restart
+    /// runs `argv`.
+    public func redefine(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws {
+        let result = try runner.run(try installUnit(role, argv: argv, environment: environment), timeout: 120)
+        guard result.exitCode == 0 else {
+            throw ClusterError("\(runner.host): could not rewrite \(unitName(role))", details: result.tail())
+        }
+    }
+
+    /// Uploads the unit for `role` running `argv`; returns the command that puts it in place
+    /// and reloads systemd.
+    private func installUnit(_ role: ServiceRole, argv: [String], environment: [String: String]) throws -> String {
+        let unit = unitName(role)
+        let text = try Self.renderUnit(cluster: cluster, role: role, argv: argv, environment: environment,
+                                       workingDirectory: runtimeDirectory, user: user, sandbox: sandbox(role))
+        let staged = "\(runtimeDirectory)/\(unit)"
+        try runner.upload(Data(text.utf8), to: staged, mode: 0o644)
+        let target = "/etc/systemd/system/\(unit)"
+        return "\(sudo)install -m 0644 \(ShellQuote.quote(staged)) \(ShellQuote.quote(target)) && \(sudo)systemctl daemon-reload"
     }
 
     public func stop(_ service: String, role: ServiceRole) throws {

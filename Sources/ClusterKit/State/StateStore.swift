@@ -86,6 +86,7 @@ public struct StateStore: Sendable {
         }
         let written = try documents.write(try Self.encoder.encode(state), for: state.name, replacing: replacing)
         versions.set(state.name, written.map(Version.known) ?? .absent)
+        debugLog.debug("saved the state of \(state.name): \(state.nodes.count) node(s), \(state.services.count) service(s)")
     }
 
     /// Removes the state of cluster `name` (its directory stays until removed).

@@ -33,4 +33,6 @@ public struct Stopwatch: Sendable {
     public init() {}
     /// Seconds since this stopwatch was made.
     public var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+    /// The time elapsed, for messages: `0.123 s`.
+    var formatted: String { String(format: "%.3f s", elapsed) }
 }

@@ -4,6 +4,7 @@
                         [--env K=V ...] -- COMMAND...
     supervise.py stop   --id CLUSTER/NAME --pidfile F [--timeout S]
     supervise.py status --id CLUSTER/NAME --pidfile F
+    supervise.py redefine --id CLUSTER/NAME --pidfile F -- COMMAND...
 
 `start` starts a watcher for the service, detached from the caller in a session of its own,
 and prints the service's pid once it runs. The watcher runs COMMAND in a new session, stdin
@@ -25,7 +26,10 @@ CLUSTERCTL_SERVICE=CLUSTER/NAME, and as its watcher only if it carries
 CLUSTERCTL_SUPERVISOR=CLUSTER/NAME, so a reused pid is never mistaken for either.
 `stop` asks the watcher to stop the service (SIGTERM to its process group, then SIGKILL to
 what is left after the timeout) and to exit; a service without a live watcher is stopped
-directly. Each action prints one line: `running PID` or `stopped`.
+directly. `redefine` makes the watcher's next restart run COMMAND instead (kept in F.command,
+read before every start): the running service is left alone (after a partial scale-down, a
+restart starts only the workers that remain). Each action prints one line: `running PID`,
+`stopped` or `redefined`.
 
 With `--user U` (the supervisor runs as root), the service opens its log as root, hands the
 log file to the owner of the log directory (so the login user still reads it), then drops to
@@ -87,6 +91,22 @@ def watcher_file(args):
 
 def history_file(args):
     return args.pidfile + ".history"
+
+
+def command_file(args):
+    return args.pidfile + ".command"
+
+
+def current_command(args):
+    """The command the next start runs: the last `redefine`'s, else the one `start` was given."""
+    try:
+        with open(command_file(args)) as file:
+            command = json.load(file)
+        if isinstance(command, list) and command and all(isinstance(word, str) for word in command):
+            return command
+    except (OSError, ValueError):
+        pass
+    return args.command
 
 
 def running_watcher(args):
@@ -163,7 +183,7 @@ def prepare(args):
 def spawn(args, env, account):
     """Runs the service in a new session; returns (pid, None), or (None, why it could not start)."""
     os.makedirs(os.path.dirname(os.path.abspath(args.log)), exist_ok=True)
-    command = args.command
+    command = current_command(args)
     report_r, report_w = os.pipe()
     child = os.fork()
     if child == 0:
@@ -210,6 +230,7 @@ def start(args):
     if running(args) or running_watcher(args):
         stop(args, quiet=True)
     remove(history_file(args))
+    remove(command_file(args))
     report_r, report_w = os.pipe()
     watcher = os.fork()
     if watcher == 0:
@@ -374,8 +395,17 @@ def stop(args, quiet=False):
             pass
     remove(args.pidfile)
     remove(watcher_file(args))
+    remove(command_file(args))
     if not quiet:
         print("stopped")
+    return 0
+
+
+def redefine(args):
+    if not args.command:
+        sys.exit("supervise.py: redefine needs a command after --")
+    write_atomically(command_file(args), json.dumps(args.command))
+    print("redefined")
     return 0
 
 
@@ -387,7 +417,7 @@ def status(args):
 
 def main():
     parser = argparse.ArgumentParser(prog="supervise.py")
-    parser.add_argument("action", choices=["start", "watch", "stop", "status"])
+    parser.add_argument("action", choices=["start", "watch", "stop", "status", "redefine"])
     parser.add_argument("--id", required=True)
     parser.add_argument("--pidfile", required=True)
     parser.add_argument("--log")
@@ -404,7 +434,7 @@ def main():
     args.command = argv[split + 1:]
     # What the watcher is started with: everything but the action.
     args.raw = [word for word in argv[1:]]
-    return {"start": start, "watch": watch, "stop": stop, "status": status}[args.action](args)
+    return {"start": start, "watch": watch, "stop": stop, "status": status, "redefine": redefine}[args.action](args)
 
 
 if __name__ == "__main__":
