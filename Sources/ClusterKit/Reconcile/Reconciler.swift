@@ -257,8 +257,8 @@ public struct Reconciler {
                         try backend.redefineWorkers(spec, endpoint: state.endpoint, service: record)
                     } catch {
                         // The retirement happened and is recorded either way.
-                        reporter.warning("\(service) on \(record.node) keeps its full worker count if it restarts "
-                                         + "(\(error)); `clusterctl up` after `clusterctl down` gives it the new one")
+                        reporter.warning("\(service) on \(record.node) would start its retired workers again if it "
+                                         + "restarted: \("\(error)".split(separator: "\n").last.map(String.init) ?? "\(error)")")
                     }
                 }
             }

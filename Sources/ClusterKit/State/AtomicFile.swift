@@ -23,9 +23,10 @@ public enum AtomicFile {
             return true
         }
         ok = ok && fchmod(fd, mode) == 0 && fsync(fd) == 0
+        let code = errno
         close(fd)
         guard ok, rename(temp, url.path) == 0 else {
-            let error = failure("write", url.path)
+            let error = failure("write", url.path, code: ok ? errno : code)
             unlink(temp)
             throw error
         }
@@ -38,7 +39,13 @@ public enum AtomicFile {
         guard chmod(url.path, mode) == 0 else { throw failure("set permissions of", url.path) }
     }
 
-    private static func failure(_ verb: String, _ path: String) -> ClusterError {
-        ClusterError("cannot \(verb) \(path): \(String(cString: strerror(errno)))")
+    /// The error for a failed `verb` on `path`; a full filesystem says what to do (the file
+    /// written before is untouched).
+    private static func failure(_ verb: String, _ path: String, code: Int32 = errno) -> ClusterError {
+        var message = "cannot \(verb) \(path): \(String(decoding: Data(bytes: strerror(code), count: strlen(strerror(code))), as: UTF8.self))"
+        if code == ENOSPC || code == EDQUOT {
+            message += "; the file as it was before is kept. Free space on that filesystem, then run the command again"
+        }
+        return ClusterError(message)
     }
 }

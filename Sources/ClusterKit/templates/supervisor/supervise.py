@@ -116,10 +116,14 @@ def running_watcher(args):
 
 def write_atomically(path, text):
     temp = f"{path}.{os.getpid()}.tmp"
-    with open(temp, "w") as f:
-        f.write(text)
-    os.chmod(temp, 0o644)
-    os.replace(temp, path)
+    try:
+        with open(temp, "w") as f:
+            f.write(text)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except OSError:
+        remove(temp)
+        raise
 
 
 def remove(path):
@@ -434,7 +438,12 @@ def main():
     args.command = argv[split + 1:]
     # What the watcher is started with: everything but the action.
     args.raw = [word for word in argv[1:]]
-    return {"start": start, "watch": watch, "stop": stop, "status": status, "redefine": redefine}[args.action](args)
+    try:
+        return {"start": start, "watch": watch, "stop": stop, "status": status, "redefine": redefine}[args.action](args)
+    except OSError as error:
+        # A full disk, a missing directory: one line saying so, not a traceback.
+        print(f"supervise.py {args.action} {args.id}: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
