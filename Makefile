@@ -18,7 +18,7 @@ test: deps build
 CHAOS_TRIALS ?= 20
 chaos: deps build
 	CLUSTERCTL_CHAOS_TRIALS=$(CHAOS_TRIALS) CLUSTERCTL_CHAOS_REPORT=$(CURDIR)/docs/reliability.md \
-	  scripts/run-tests --filter ChaosTests
+	  scripts/run-tests --filter Chaos
 
 ## System and Python packages the build, the runtime and the tests need.
 deps:

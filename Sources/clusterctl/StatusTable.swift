@@ -10,6 +10,9 @@ enum StatusTable {
             "dashboard:  \(dashboard(status))",
             "workers:    \(status.workers.registered) registered / \(status.workers.desired) desired",
         ]
+        if let lifetime = status.scheduler.lifetime, let line = self.lifetime(lifetime) {
+            lines.append("lifetime:   " + line)
+        }
         if !status.workers.list.isEmpty {
             lines.append("")
             lines += table([["NAME", "ADDRESS", "HOST", "THREADS", "MEMORY", "STATUS"]] + status.workers.list.map {
@@ -38,6 +41,10 @@ enum StatusTable {
         if !status.problems.isEmpty {
             lines += [""] + status.problems.map { "could not check: \($0)" }
         }
+        if status.phase == "stopped" {
+            let why = status.services.first { $0.role == "scheduler" }?.lastExit ?? "a lifetime limit was reached"
+            lines += ["", "The cluster stopped itself (\(why)); `clusterctl up \(status.source ?? status.name)` starts it again."]
+        }
         if status.phase == "degraded" {
             let restarting = status.services.filter { $0.state == .restarting }.map(\.name)
             if !restarting.isEmpty && !status.services.contains(where: { $0.state == .stopped }) {
@@ -47,6 +54,27 @@ enum StatusTable {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The time the lifetime limits leave: `stops in 1h 59m (lifetime.max)`, with the clients
+    /// connected; nil when the cluster has no limit.
+    static func lifetime(_ left: LifetimeLeft) -> String? {
+        var parts: [String] = []
+        if let max = left.maxLeft { parts.append("stops in \(duration(max)) (lifetime.max)") }
+        if let noClient = left.noClientLeft {
+            parts.append(left.clients > 0
+                ? "\(left.clients) client\(left.clients == 1 ? "" : "s") connected (lifetime.no_client counts once none is)"
+                : "no client connected: stops in \(duration(noClient)) (lifetime.no_client)")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
+    /// `45 s`, `12m 5s`, `3h 20m`.
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded(.up))
+        if total < 60 { return "\(total) s" }
+        if total < 3_600 { return "\(total / 60)m \(total % 60)s" }
+        return "\(total / 3_600)h \(total % 3_600 / 60)m"
     }
 
     /// Where the dashboard opens: its URL where one works from here (the local provider's, a

@@ -18,10 +18,24 @@ import Yams
         let text = ResolvedSpecPrinter.render(spec)
         for line in ["name: dev", "  kind: local", "  host: 127.0.0.1", "  port: 8786", "  dashboard_port: 8787",
                      "  idle_timeout: never", "  count: 2", "  per_node: 1", "  threads: 2", "  memory_limit: 2GiB",
-                     "  python: python3", "  base: complete", "  packages: []", "  tls: auto"] {
+                     "  python: python3", "  base: complete", "  packages: []", "  tls: auto", "lifetime:", "  max: never",
+                     "  no_client: never"] {
             #expect(text.contains(line + "\n") || text.contains(line + "  #"), "missing \(line) in\n\(text)")
         }
         try roundTrips(spec)
+    }
+
+    @Test func lifetimeLimitsRoundTrip() throws {
+        for lifetime in [LifetimeSpec(max: 8 * 3_600), LifetimeSpec(noClient: 10), LifetimeSpec(max: 86_400, noClient: 1_800)] {
+            var spec = try SpecLoader.load(text: SpecFixture.minimal, file: "c.yaml")
+            spec.lifetime = lifetime
+            try roundTrips(spec)
+        }
+        // Both limits `never` is the same cluster as no lifetime section.
+        let never = try SpecLoader.load(text: SpecFixture.minimal + "lifetime:\n  max: never\n  no_client: never\n", file: "c.yaml")
+        #expect(never.lifetime == nil)
+        let set = try SpecLoader.load(text: SpecFixture.minimal + "lifetime:\n  max: 2h\n  no_client: 10s\n", file: "c.yaml")
+        #expect(set.lifetime == LifetimeSpec(max: 7_200, noClient: 10))
     }
 
     @Test func fullSSHSpecRoundTrips() throws {

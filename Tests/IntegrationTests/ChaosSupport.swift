@@ -65,9 +65,10 @@ enum Chaos {
         # Reliability
 
         What `clusterctl` does under the faults operators meet, measured by the chaos suite
-        (`Tests/IntegrationTests/ChaosTests.swift`) on real Dask processes, real `sshd` servers
+        (`Tests/IntegrationTests/Chaos*.swift`) on real Dask processes, real `sshd` servers
         on loopback addresses and the built binary. `make chaos` runs every scenario \(trials) times
-        and writes this page; `make test` runs each scenario once.
+        (the graceful scale-down half as often: it persists 10,000 keys each time) and writes this
+        page; `make test` runs each scenario once.
 
         - **converged**: after the fault (and, where the scenario says so, one more `clusterctl up`)
           the scheduler reports every worker the cluster file asks for.
@@ -91,7 +92,7 @@ enum Chaos {
         text += """
 
         Measured \(date) on \(ProcessInfo.processInfo.processorCount) cores with `make chaos`
-        (`CLUSTERCTL_CHAOS_TRIALS=\(trials) swift test --filter ChaosTests`).
+        (`CLUSTERCTL_CHAOS_TRIALS=\(trials) swift test --filter Chaos`).
 
         """
         if !earlier.isEmpty {

@@ -41,13 +41,29 @@ struct SystemdUnitTemplateTests {
             #expect(!lines.contains { $0.hasPrefix("ProtectSystem=") || $0.hasPrefix("NoNewPrivileges=") })
         }
         for expected in ["After=network-online.target", "Wants=network-online.target", "Type=simple",
-                         "Restart=always", "RestartSec=1", "KillMode=control-group", "WantedBy=multi-user.target"] {
+                         "Restart=always", "RestartSec=1", "KillMode=control-group", "WantedBy=multi-user.target",
+                         // A worker exits 0 when its scheduler goes away and follows it back; an
+                         // idle scheduler exits 0 for good.
+                         role == "worker" ? "RestartPreventExitStatus=75 76" : "RestartPreventExitStatus=0 75 76"] {
             #expect(lines.contains(expected), "missing \(expected)")
         }
         if role == "worker" {
             #expect(lines.contains("KillSignal=SIGTERM") && lines.contains("TimeoutStopSec=30"))
         }
+        #expect(!lines.contains { $0.hasPrefix("ExecStopPost=") }, "only launched instances power off")
         #expect(!unit.contains("{{"), "unfilled placeholder left in:\n\(unit)")
+    }
+
+    @Test("on an instance clusterctl launched, the units power it off once the lifetime ended", arguments: ["scheduler", "worker"])
+    func launchedInstancePowersOff(role: String) throws {
+        let fixture = try UnitTemplateFixture()
+        defer { fixture.remove() }
+        let unit = try fixture.render(role: role, user: "clusterctl", powerOff: true)
+        let verdict = try fixture.verify(unit, named: "clusterctl-demo-\(role).service")
+        #expect(verdict.status == 0 && verdict.diagnostics.isEmpty, "systemd-analyze verify: \(verdict.diagnostics)")
+        let lines = unit.split(separator: "\n").map(String.init)
+        #expect(lines.contains("ExecStopPost=+/bin/sh -c 'case \"$$EXIT_STATUS\" in 75|76) systemctl poweroff ;; esac'"),
+                "unit:\n\(unit)")
     }
 
     @Test("an install directory under a home is bound into read-only home file systems", arguments: ["scheduler", "worker"])
@@ -137,12 +153,13 @@ struct UnitTemplateFixture {
 
     /// The unit as clusterctl renders it (ClusterKit's renderer, values escaped for systemd);
     /// with a user, sandboxed to this directory as install directory unless `sandbox` says otherwise.
-    func render(role: String, user: String?, sandbox: [String]? = nil) throws -> String {
+    func render(role: String, user: String?, sandbox: [String]? = nil, powerOff: Bool = false) throws -> String {
         let serviceRole: ServiceRole = role == "worker" ? .worker : .scheduler
         return try SystemdKeeper.renderUnit(
             cluster: "demo", role: serviceRole, argv: argv(role: role), environment: Self.environment,
             workingDirectory: directory.path, user: user,
-            sandbox: sandbox ?? (user == nil ? [] : SystemdKeeper.sandbox(role: serviceRole, installDirectory: directory.path)))
+            sandbox: sandbox ?? (user == nil ? [] : SystemdKeeper.sandbox(role: serviceRole, installDirectory: directory.path)),
+            powerOff: powerOff)
     }
 
     /// Writes `unit` as `name` and runs `systemd-analyze verify` on it; the diagnostics are the

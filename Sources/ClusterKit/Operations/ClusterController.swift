@@ -69,7 +69,7 @@ public final class ClusterController {
             }
         }
         let lock = try store.lock(spec.name) { holder in
-            self.reporter.warning("waiting for another clusterctl command on \(spec.name)\(holder.map { " (pid \($0))" } ?? "")")
+            self.reporter.warning(Self.lockWait(spec.name, holder: holder))
         }
         defer { lock.release() }
         var state = try store.load(spec.name)
@@ -89,6 +89,12 @@ public final class ClusterController {
                             confirm: confirm)
     }
 
+    /// What a command says while another holds the cluster's lock.
+    static func lockWait(_ name: String, holder: Int32?) -> String {
+        "waiting for another clusterctl command on \(name)\(holder.map { " (pid \($0))" } ?? "") to finish "
+            + "(gives up after \(Int(StateStore.lockTimeout)) s)"
+    }
+
     // MARK: scale
 
     /// Sets the number of Dask workers of cluster `reference` to `count`.
@@ -98,7 +104,7 @@ public final class ClusterController {
         let name = try resolve(reference)
         _ = try existingState(name)
         let lock = try store.lock(name) { holder in
-            self.reporter.warning("waiting for another clusterctl command on \(name)\(holder.map { " (pid \($0))" } ?? "")")
+            self.reporter.warning(Self.lockWait(name, holder: holder))
         }
         defer { lock.release() }
         let state = try existingState(name)
@@ -355,7 +361,7 @@ public final class ClusterController {
         let api = try backend.schedulerAPI(state.endpoint)
         let back = Deadline(seconds: timeout).poll(every: 0.1) { () -> Int? in
             let registered = api.identity()?.liveWorkers.count ?? 0
-            reporter.progress("waiting for workers: \(registered)/\(desired) registered")
+            reporter.progress("waiting for workers: \(registered)/\(desired) registered (gives up after \(Int(timeout)) s)")
             return registered == desired ? registered : nil
         }
         guard let back else {
@@ -461,8 +467,12 @@ public final class ClusterController {
         }
         let desired = state.services.isEmpty ? 0 : state.spec.workers.count
         let phase: String
+        let schedulerEnded = state.scheduler.flatMap { states.histories[$0.name]?.lastExit }
+            .map { exit in ServiceHistory.lifetimeEnded.values.contains { exit.contains($0) } } ?? false
         if state.services.isEmpty {
             phase = "down"
+        } else if !schedulerRunning, schedulerEnded {
+            phase = "stopped"
         } else if !states.unknown.isEmpty {
             phase = "unknown"
         } else if schedulerRunning && workers.count == desired && state.services.allSatisfy({ running.contains($0.name) }) {
@@ -476,7 +486,7 @@ public final class ClusterController {
                              dashboard: dashboardAccess(state), node: state.scheduler?.node, running: schedulerRunning,
                              state: state.scheduler.map { states.state(of: $0.name) } ?? .stopped,
                              dashboardPages: identity?.dashboard,
-                             tls: try? clientTLS(of: state)),
+                             tls: try? clientTLS(of: state), lifetime: identity?.lifetime),
             workers: .init(desired: desired, registered: workers.count, list: workers),
             nodes: state.nodes.map {
                 .init(id: $0.id, role: $0.role.rawValue, phase: $0.phase.rawValue, instanceId: $0.instanceId,

@@ -15,9 +15,11 @@ public struct ClusterStatus: Codable, Sendable {
         public var dashboardPages: Bool?
         /// The files a client connects with when the cluster runs with TLS (nil: plain TCP).
         public var tls: ClientTLSFiles?
+        /// What the running scheduler's lifetime limits leave (nil: it did not say).
+        public var lifetime: LifetimeLeft?
 
         enum CodingKeys: String, CodingKey {
-            case address, dashboard, node, running, state, tls
+            case address, dashboard, node, running, state, tls, lifetime
             case dashboardPages = "dashboard_pages"
         }
     }
@@ -119,7 +121,8 @@ public struct ClusterStatus: Codable, Sendable {
     public var provider: String
     /// `detached` (clusterctl's supervisor) or `systemd`.
     public var supervisor: String
-    /// `up`, `degraded` (something is missing: `up` repairs it) or `down`.
+    /// `up`, `degraded` (something is missing: `up` repairs it), `stopped` (it stopped itself:
+    /// a lifetime limit was reached; `up` starts it again) or `down`.
     public var phase: String
     public var scheduler: Scheduler
     public var workers: Workers

@@ -90,7 +90,7 @@ public final class LocalBackend: ClusterBackend, @unchecked Sendable {
         let tlsPaths = try installTLS()
         let argv = DaskCommands(environment: try preparedEnvironment()).scheduler(spec, endpoint: endpoint, tls: tlsPaths)
         let pid = try keeper.start("scheduler", role: .scheduler, argv: argv,
-                                   environment: DaskCommands.schedulerEnvironment(runtimeDirectory: keeper.runtimeDirectory)
+                                   environment: DaskCommands.schedulerEnvironment(runtimeDirectory: keeper.runtimeDirectory, lifetime: spec.lifetime)
                                        .merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 })
         return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid,
                              logPath: keeper.logFile("scheduler"))

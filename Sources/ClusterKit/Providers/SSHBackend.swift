@@ -97,7 +97,7 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
             let known = lock.withLock { facts[id] }
             let nodeFacts = try known ?? SSHNode.probe(host: id == address ? id : "\(id) (\(address))", runner: runner)
             let node = SSHNode(host: address, runner: runner, facts: nodeFacts, cluster: cluster, user: access.user,
-                               installDir: installDir, python: python)
+                               installDir: installDir, python: python, powerOffWhenEnded: nodeProvider.makesNodes)
             lock.withLock {
                 facts[id] = nodeFacts
                 nodes[id] = node
@@ -121,7 +121,7 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
                 throw failure
             }
             let rebuilt = SSHNode(host: node.host, runner: node.runner, facts: fresh, cluster: cluster, user: access.user,
-                                  installDir: installDir, python: python)
+                                  installDir: installDir, python: python, powerOffWhenEnded: nodeProvider.makesNodes)
             lock.withLock {
                 facts[id] = fresh
                 nodes[id] = rebuilt
@@ -258,7 +258,7 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
         try onNode(schedulerNode) { node in
             let tlsPaths = try installTLS(on: schedulerNode, node: node)
             let argv = DaskCommands(environment: node.environmentDirectory).scheduler(spec, endpoint: endpoint, tls: tlsPaths)
-            let environment = DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory)
+            let environment = DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory, lifetime: spec.lifetime)
                 .merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
             let pid = try node.keeper.start("scheduler", role: .scheduler, argv: argv, environment: environment)
             return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid)

@@ -44,9 +44,10 @@ struct SSHNode {
 
     /// The node as `facts` describe it: where things go, and the service keeper — systemd units
     /// when systemd is PID 1 and we are root or have passwordless sudo, else clusterctl's
-    /// detached supervisor.
+    /// detached supervisor. With `powerOffWhenEnded` (instances clusterctl launched), the units
+    /// power the node off once the cluster's lifetime ended.
     init(host: String, runner: CommandRunner, facts: NodeFacts, cluster: String, user: String, installDir: String?,
-         python: String) {
+         python: String, powerOffWhenEnded: Bool = false) {
         let isRoot = facts.uid == "0"
         let defaultDirectory = isRoot ? "/opt/clusterctl/\(cluster)" : "\(facts.home)/.local/share/clusterctl/\(cluster)"
         var directory = (installDir ?? defaultDirectory).replacingOccurrences(of: "{host}", with: host)
@@ -60,7 +61,8 @@ struct SSHNode {
         let serviceUser: String? = facts.privilege == .user ? nil : ServiceAccount.defaultName
         if facts.systemd && facts.privilege != .user {
             let systemd = SystemdKeeper(runner: runner, cluster: cluster, runtimeDirectory: directory + "/run",
-                                        sudo: facts.privilege == .sudo, user: serviceUser, installDirectory: directory)
+                                        sudo: facts.privilege == .sudo, user: serviceUser, installDirectory: directory,
+                                        powerOffWhenEnded: powerOffWhenEnded)
             keeper = systemd
             serviceAccount = serviceUser.map { ServiceAccount(user: $0, sudo: sudo, systemdProperties: systemd.checkProperties) }
         } else {

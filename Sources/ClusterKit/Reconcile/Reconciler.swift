@@ -212,7 +212,11 @@ public struct Reconciler {
         case .prepareEnvironment(let node):
             // A pool's node gets its record on first use; launched nodes have theirs already.
             let known = try state.node(node) ?? (nodes.makesNodes ? nil : nodes.list().first { $0.id == node })
-            reporter.node(node, .connecting, nodes.makesNodes ? "waiting for SSH" : "connecting")
+            if case .ec2(let ec2) = spec.provider, nodes.makesNodes {
+                reporter.node(node, .connecting, "waiting for SSH (gives up after \(Int(ec2.sshTimeout)) s)")
+            } else {
+                reporter.node(node, .connecting, "connecting")
+            }
             try backend.reach(node)
             reporter.node(node, .environment, "checking the Python environment")
             try backend.prepareEnvironment(on: node, spec: spec) { reporter.node(node, .environment, $0) }

@@ -8,15 +8,19 @@ public struct DaskCommands: Sendable {
     /// The scheduler's environment: Dask's default HTTP routes plus the API that retires
     /// workers gracefully and clusterctl's read-only worker list (`runtime/clusterctl_http.py`,
     /// placed in `runtimeDirectory`). The HTTP server has no authentication, so it listens on
-    /// loopback unless the cluster file says `scheduler.dashboard: public`.
-    public static func schedulerEnvironment(runtimeDirectory: String) -> [String: String] {
+    /// loopback unless the cluster file says `scheduler.dashboard: public`. The `lifetime`
+    /// limits go to `runtime/clusterctl_lifetime.py`, which the scheduler preloads.
+    public static func schedulerEnvironment(runtimeDirectory: String, lifetime: LifetimeSpec? = nil) -> [String: String] {
         let routes = ["distributed.http.scheduler.prometheus", "distributed.http.scheduler.info",
                       "distributed.http.scheduler.json", "distributed.http.health", "distributed.http.proxy",
                       "distributed.http.statics", "distributed.http.scheduler.api", "clusterctl_http"]
-        return [
+        var environment = [
             "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES": "[" + routes.map { "'\($0)'" }.joined(separator: ", ") + "]",
             "PYTHONPATH": runtimeDirectory,
         ]
+        if let max = lifetime?.max { environment["CLUSTERCTL_LIFETIME_MAX"] = String(max) }
+        if let noClient = lifetime?.noClient { environment["CLUSTERCTL_LIFETIME_NO_CLIENT"] = String(noClient) }
+        return environment
     }
 
     /// The worker services' environment: nannies start their worker processes from a
@@ -38,6 +42,7 @@ public struct DaskCommands: Sendable {
         if let idle = spec.scheduler.idleTimeout {
             argv += ["--idle-timeout", "\(idle)s"]
         }
+        argv += ["--preload", "clusterctl_lifetime"]
         return argv + Self.tlsArguments(tls)
     }
 

@@ -8,6 +8,9 @@ public struct SchedulerIdentity: Decodable, Sendable, Equatable {
     /// Whether the scheduler serves the dashboard pages (bokeh is importable in its
     /// environment); nil from a scheduler started by an older clusterctl.
     public var dashboard: Bool?
+    /// How long the cluster's lifetime limits leave; nil from a scheduler started by an older
+    /// clusterctl.
+    public var lifetime: LifetimeLeft?
 
     /// Workers sorted by name, each with its address filled in.
     public var workerList: [RegisteredWorker] {
@@ -21,6 +24,21 @@ public struct SchedulerIdentity: Decodable, Sendable, Equatable {
     /// Workers that are not closing or closed.
     public var liveWorkers: [RegisteredWorker] {
         workerList.filter { !["closing", "closed", "closing_gracefully"].contains($0.status) }
+    }
+}
+
+/// What the scheduler's lifetime limits leave (`runtime/clusterctl_lifetime.py`).
+public struct LifetimeLeft: Codable, Sendable, Equatable {
+    /// Seconds until `lifetime.max` (nil: no such limit).
+    public var maxLeft: Double?
+    /// Seconds until `lifetime.no_client`, counted from the last moment a client was connected
+    /// (nil: no such limit).
+    public var noClientLeft: Double?
+    /// Dask clients connected now.
+    public var clients: Int
+
+    enum CodingKeys: String, CodingKey {
+        case maxLeft = "max_left", noClientLeft = "no_client_left", clients
     }
 }
 

@@ -67,6 +67,15 @@ public struct ServiceHistory: Codable, Sendable, Equatable {
         self.gaveUp = gaveUp
     }
 
+    /// The exit statuses of a service stopped because the cluster's lifetime ended
+    /// (`runtime/clusterctl_lifetime.py`), with the limit each stands for.
+    public static let lifetimeEnded: [Int32: String] = [75: "lifetime.no_client", 76: "lifetime.max"]
+
+    /// How a service that exited with `status` ended, as the detached supervisor says it too.
+    static func exitDescription(status: Int32) -> String {
+        lifetimeEnded[status].map { "stopped: \($0) reached" } ?? "exited with status \(status)"
+    }
+
     /// `SIGKILL` for 9, as Python's `signal.Signals` names them.
     static func signalName(_ number: Int32) -> String {
         let names: [Int32: String] = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE",

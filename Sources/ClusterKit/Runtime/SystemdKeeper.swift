@@ -18,9 +18,13 @@ public struct SystemdKeeper: ServiceKeeper {
     /// directories): with `user`, the units are sandboxed to read it and write only its
     /// `work` directory (nil: no sandbox).
     public let installDirectory: String?
+    /// Whether the units power the node off once the cluster's lifetime ended (instances
+    /// clusterctl launched, which then terminate).
+    public let powerOffWhenEnded: Bool
 
     public init(runner: CommandRunner, cluster: String, runtimeDirectory: String, sudo: Bool, user: String?,
-                installDirectory: String? = nil) {
+                installDirectory: String? = nil, powerOffWhenEnded: Bool = false) {
+        self.powerOffWhenEnded = powerOffWhenEnded
         self.runner = runner
         self.cluster = cluster
         self.runtimeDirectory = runtimeDirectory
@@ -34,8 +38,11 @@ public struct SystemdKeeper: ServiceKeeper {
 
     /// The unit file for `role` running `argv` with `environment`, as `user` (nil: root), in
     /// `sandbox` (`Key=Value` lines, from `sandbox(role:installDirectory:)`).
+    /// With `powerOff`, the unit powers the node off when the service stopped because the
+    /// cluster's lifetime ended.
     public static func renderUnit(cluster: String, role: ServiceRole, argv: [String], environment: [String: String],
-                                  workingDirectory: String, user: String?, sandbox: [String] = []) throws -> String {
+                                  workingDirectory: String, user: String?, sandbox: [String] = [],
+                                  powerOff: Bool = false) throws -> String {
         var values: [String: Any] = [
             "cluster": cluster,
             "exec_start": argv,
@@ -43,6 +50,7 @@ public struct SystemdKeeper: ServiceKeeper {
             "working_directory": workingDirectory,
             "sandbox": sandbox,
             "sandboxed": !sandbox.isEmpty,
+            "power_off": powerOff,
         ]
         if let user { values["user"] = user }
         return try Templates.render("systemd/clusterctl-\(role.rawValue).service.mustache", values)
@@ -140,7 +148,8 @@ public struct SystemdKeeper: ServiceKeeper {
     private func installUnit(_ role: ServiceRole, argv: [String], environment: [String: String]) throws -> String {
         let unit = unitName(role)
         let text = try Self.renderUnit(cluster: cluster, role: role, argv: argv, environment: environment,
-                                       workingDirectory: runtimeDirectory, user: user, sandbox: sandbox(role))
+                                       workingDirectory: runtimeDirectory, user: user, sandbox: sandbox(role),
+                                       powerOff: powerOffWhenEnded)
         let staged = "\(runtimeDirectory)/\(unit)"
         try runner.upload(Data(text.utf8), to: staged, mode: 0o644)
         let target = "/etc/systemd/system/\(unit)"
@@ -202,7 +211,7 @@ public struct SystemdKeeper: ServiceKeeper {
         var lastExit: String?
         let status = values["ExecMainStatus"].flatMap(Int32.init) ?? 0
         switch values["ExecMainCode"] {
-        case "1": lastExit = "exited with status \(status)"
+        case "1": lastExit = ServiceHistory.exitDescription(status: status)
         case "2", "3": lastExit = "killed by \(ServiceHistory.signalName(status))"
         default: lastExit = nil // it runs (systemd forgets the last exit once it restarts a unit)
         }

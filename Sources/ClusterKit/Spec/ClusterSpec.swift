@@ -13,6 +13,8 @@ public struct ClusterSpec: Codable, Equatable, Sendable {
     public var workers: WorkersSpec
     public var environment: EnvironmentSpec
     public var security: SecuritySpec
+    /// When the cluster stops itself; nil when it never does (no `lifetime` limit set).
+    public var lifetime: LifetimeSpec?
     /// Where the state is kept when not under the state home (`s3://bucket/prefix`; the
     /// file's `provider.state`).
     public var stateURL: String?
@@ -118,6 +120,21 @@ public struct SchedulerSpec: Codable, Equatable, Sendable {
         dashboardPort = try c.decode(Int.self, forKey: .dashboardPort)
         idleTimeout = try c.decodeIfPresent(Int.self, forKey: .idleTimeout)
         dashboard = try c.decodeIfPresent(DashboardAccess.self, forKey: .dashboard) ?? .local
+    }
+}
+
+/// The lifetime section: limits the scheduler enforces on its node, so they hold with the
+/// machine that ran `up` switched off. When one is reached the scheduler stops its workers and
+/// itself; nothing restarts them (ec2 nodes power off and terminate) until the next `up`.
+public struct LifetimeSpec: Codable, Equatable, Sendable {
+    /// Seconds after the scheduler started; nil means no limit.
+    public var max: Int?
+    /// Seconds without any Dask client connected; nil means no limit.
+    public var noClient: Int?
+
+    public init(max: Int? = nil, noClient: Int? = nil) {
+        self.max = max
+        self.noClient = noClient
     }
 }
 

@@ -32,6 +32,14 @@ struct ClusterSpecReader {
         if let node = top["security"], let fields = section(node, "security", top, SpecKeys.security) {
             spec.security = readSecurity(fields)
         }
+        if let node = top["lifetime"], let fields = section(node, "lifetime", top, SpecKeys.lifetime) {
+            let lifetime = LifetimeSpec(max: fields["max"].flatMap { readDuration($0, fields.label("max"), example: "max: 8h") },
+                                        noClient: fields["no_client"].flatMap {
+                                            readDuration($0, fields.label("no_client"), example: "no_client: 30m")
+                                        })
+            // Both `never` is the same cluster as no section: no change to plan.
+            spec.lifetime = lifetime == LifetimeSpec() ? nil : lifetime
+        }
         guard reader.diagnostics.isEmpty, name != nil, provider != nil else { return nil }
         return spec
     }
@@ -96,17 +104,17 @@ struct ClusterSpecReader {
             scheduler.dashboard = access
         }
         if let node = fields["idle_timeout"] {
-            scheduler.idleTimeout = readIdleTimeout(node, fields.label("idle_timeout"))
+            scheduler.idleTimeout = readDuration(node, fields.label("idle_timeout"), example: "idle_timeout: 2h")
         }
         return scheduler
     }
 
     /// `never`, or a whole number of seconds of at least 1.
-    private func readIdleTimeout(_ node: Node, _ label: String) -> Int? {
-        guard let text = reader.string(node, label, example: "idle_timeout: 2h"), text != SpecKeys.never else { return nil }
+    private func readDuration(_ node: Node, _ label: String, example: String) -> Int? {
+        guard let text = reader.string(node, label, example: example), text != SpecKeys.never else { return nil }
         guard let seconds = Durations.parse(text), seconds >= 1, seconds.rounded() == seconds else {
             reader.report(SourcePosition(node.mark), "\(label) must be a duration of whole seconds such as 30s, 15m, 2h or 1d, or never; not \"\(text)\"",
-                          hint: "write for example idle_timeout: 2h")
+                          hint: "write for example \(example)")
             return nil
         }
         return Int(seconds)

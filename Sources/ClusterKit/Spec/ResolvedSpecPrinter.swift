@@ -45,6 +45,9 @@ public enum ResolvedSpecPrinter {
         out.line("security:")
         out.pair("tls", spec.security.tls.rawValue, indent: 1,
                  note: spec.security.tls == .auto ? (spec.usesTLS ? "on: mutual TLS, remote scheduler" : "off: everything on this machine") : nil)
+        out.line("lifetime:")
+        out.pair("max", spec.lifetime?.max.map { Durations.format(Double($0)) } ?? SpecKeys.never, indent: 1)
+        out.pair("no_client", spec.lifetime?.noClient.map { Durations.format(Double($0)) } ?? SpecKeys.never, indent: 1)
         return out.text
     }
 

@@ -3,7 +3,8 @@
 - GET /clusterctl/v1/workers: Dask's own /json/identity.json stops answering (HTTP 500) once
   workers report task metrics keyed by tuples, which JSON cannot hold. This route reports just
   what clusterctl needs, the registered workers, in the same shape, and whether the scheduler
-  serves the dashboard pages (false when bokeh is missing from its environment).
+  serves the dashboard pages (false when bokeh is missing from its environment), and how long
+  the cluster's lifetime limits leave (clusterctl_lifetime.py).
 - POST /clusterctl/v1/restart: what `Client.restart` does: every task is forgotten and every
   worker restarted by its nanny, which clears its memory; answers once they are back.
 - POST /clusterctl/v1/reload-tls: the scheduler, every worker and every nanny read their TLS
@@ -46,7 +47,9 @@ class WorkersHandler(RequestHandler):
             for address, ws in list(scheduler.workers.items())
         }
         self.set_header("Content-Type", "application/json")
-        self.write(json.dumps({"address": scheduler.address, "workers": workers, "dashboard": dashboard_pages()}))
+        lifetime = getattr(scheduler, "clusterctl_lifetime", None)
+        self.write(json.dumps({"address": scheduler.address, "workers": workers, "dashboard": dashboard_pages(),
+                               "lifetime": lifetime.left() if lifetime else None}))
 
 
 def reload_tls(server, role):

@@ -18,7 +18,9 @@ it when it exits, as systemd's Restart= would:
   client's shutdown) and is not started again, unless it follows a scheduler
   (`--follow tcp://HOST:PORT`, for workers): Dask closes a worker with status 0 when its
   scheduler goes away, so such a service is started again once the scheduler answers within
-  FOLLOW_WAIT seconds (it was restarted), and left stopped if it does not (it was stopped).
+  FOLLOW_WAIT seconds (it was restarted), and left stopped if it does not (it was stopped);
+- a service that exits with a LIFETIME_ENDED status stopped because the cluster's lifetime
+  limit was reached, and is not started again either.
 Each restart, the last exit's reason and a give-up are recorded in F.history (JSON) and noted
 in the log. A process already running under that name (left by an interrupted run), and its
 watcher, are stopped first. A process counts as the service only if its environment carries
@@ -58,6 +60,9 @@ FIRST_PAUSE = 0.5
 MAX_PAUSE = 8.0
 # How long a service that follows a scheduler waits for it to answer again.
 FOLLOW_WAIT = 60.0
+# Statuses a service exits with when the cluster's lifetime ended (clusterctl_lifetime.py):
+# stopped on purpose, never restarted, workers following a scheduler included.
+LIFETIME_ENDED = {75: "lifetime.no_client", 76: "lifetime.max"}
 
 
 def alive(pid, ident, mark=MARK):
@@ -142,7 +147,10 @@ def describe(status):
         except ValueError:
             name = f"signal {number}"
         return f"killed by {name}"
-    return f"exited with status {os.WEXITSTATUS(status)}"
+    code = os.WEXITSTATUS(status)
+    if code in LIFETIME_ENDED:
+        return f"stopped: {LIFETIME_ENDED[code]} reached"
+    return f"exited with status {code}"
 
 
 def scheduler_answers(address, deadline, stopping):
@@ -328,8 +336,9 @@ def watch(args):
             lasted = time.monotonic() - began
             reason = describe(status)
             clean = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+            ended = os.WIFEXITED(status) and os.WEXITSTATUS(status) in LIFETIME_ENDED
         else:
-            reason, clean, lasted = f"could not start: {failure}", False, 0.0
+            reason, clean, lasted, ended = f"could not start: {failure}", False, 0.0, False
         state["child"] = None
         signal.alarm(0)
         remove(args.pidfile)
@@ -338,6 +347,11 @@ def watch(args):
             return 0
         history["last_exit"] = reason
         history["last_exit_at"] = time.time()
+        if ended:
+            note(f"{args.id} {reason}: the cluster stopped itself, not restarted")
+            write_atomically(history_file(args), json.dumps(history))
+            remove(watcher_file(args))
+            return 0
         if clean and args.follow:
             # A worker whose scheduler went away: back when the scheduler is.
             if scheduler_answers(args.follow, time.monotonic() + FOLLOW_WAIT, lambda: state["stopping"]):
