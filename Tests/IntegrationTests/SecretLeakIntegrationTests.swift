@@ -64,12 +64,14 @@ struct SecretLeakIntegrationTests {
         try #require(up.status == 0, "up failed:\n\(up.all)")
         try readTLSKeys("after up")
         for arguments in [["status", cluster.name], ["status", cluster.name, "--output", "json"], ["list", "--output", "json"],
-                          ["plan", file], ["up", file], ["logs", cluster.name, "--tail", "1000"], ["env", cluster.name],
+                          ["plan", file], ["up", file], ["up", file, "--verbose"], ["status", cluster.name, "--verbose"],
+                          ["logs", cluster.name, "--tail", "1000"], ["env", cluster.name],
                           ["exec", cluster.name, "--", "true"], ["exec", cluster.name, "--", "env"]] {
             let run = try clusterctl(arguments)
             #expect(run.status == 0, "clusterctl \(arguments.joined(separator: " ")):\n\(run.all)")
         }
-        for (arguments, when) in [(["rotate-certs", cluster.name], "after rotate-certs"),
+        // (--verbose: the debug lines name every command and upload, never their secret contents.)
+        for (arguments, when) in [(["rotate-certs", cluster.name, "--verbose"], "after rotate-certs"),
                                   (["rotate-certs", cluster.name, "--new-authority"], "after rotate-certs --new-authority")] {
             let run = try clusterctl(arguments)
             try #require(run.status == 0, "clusterctl \(arguments.joined(separator: " ")):\n\(run.all)")
