@@ -2,7 +2,8 @@ import Foundation
 
 /// `Tests/Fixtures/ec2-fault-proxy` inside an ``EC2Sandbox``'s namespace, in front of its moto:
 /// every `every`-th request is answered with a 503 `RequestLimitExceeded`, a connection reset
-/// or a reply delayed by `slowSeconds`, in turn (a retry of a failed request is let through).
+/// or a reply delayed by `slowSeconds`, in turn (a retry of a failed request is let through);
+/// the first request of each action in `lose` reaches moto but its reply is replaced by a reset.
 /// Point clusterctl at ``endpoint`` with `AWS_ENDPOINT_URL`; ``injected()`` says what it did.
 /// Stopped by pid (and it exits by itself when the test process does).
 final class EC2FaultProxy {
@@ -13,7 +14,9 @@ final class EC2FaultProxy {
         var throttled = 0
         var resets = 0
         var slow = 0
-        /// Throttled or reset requests that came again unchanged (the same body: for
+        /// Requests moto carried out whose reply the proxy replaced by a reset.
+        var lost = 0
+        /// Throttled, reset or lost requests that came again unchanged (the same body: for
         /// RunInstances, the same client token).
         var retried = 0
 
@@ -21,7 +24,7 @@ final class EC2FaultProxy {
         func since(_ earlier: Counts) -> Counts {
             Counts(requests: requests - earlier.requests, forwarded: forwarded - earlier.forwarded,
                    throttled: throttled - earlier.throttled, resets: resets - earlier.resets, slow: slow - earlier.slow,
-                   retried: retried - earlier.retried)
+                   lost: lost - earlier.lost, retried: retried - earlier.retried)
         }
     }
 
@@ -33,7 +36,8 @@ final class EC2FaultProxy {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/ec2-fault-proxy").path
 
-    init(in sandbox: EC2Sandbox, every: Int, slowSeconds: Double) throws {
+    /// `every` 0 injects no periodic fault.
+    init(in sandbox: EC2Sandbox, every: Int, slowSeconds: Double, lose: [String] = []) throws {
         let directory = sandbox.directory.appendingPathComponent("fault-proxy-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let stderrLog = directory.appendingPathComponent("stderr.log")
@@ -41,7 +45,8 @@ final class EC2FaultProxy {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
         process.arguments = ["--net=/proc/\(sandbox.holderPid)/ns/net", "--", EC2Sandbox.python, Self.script,
-                             sandbox.endpoint, directory.path, String(every), String(slowSeconds)]
+                             sandbox.endpoint, directory.path, String(every), String(slowSeconds),
+                             lose.joined(separator: ",")]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: stderrLog)
@@ -68,10 +73,10 @@ final class EC2FaultProxy {
         let stats = try JSONSerialization.jsonObject(with: data) as? [String: Int] ?? [:]
         return Counts(requests: stats["requests"] ?? 0, forwarded: stats["forwarded"] ?? 0,
                       throttled: stats["throttle"] ?? 0, resets: stats["reset"] ?? 0, slow: stats["slow"] ?? 0,
-                      retried: stats["retried"] ?? 0)
+                      lost: stats["lost"] ?? 0, retried: stats["retried"] ?? 0)
     }
 
-    /// One line per request, `N ACTION -> forwarded|throttle|reset|slow`.
+    /// One line per request, `N ACTION -> forwarded|throttle|reset|slow|lost`.
     var log: String {
         (try? String(contentsOf: directory.appendingPathComponent("requests.log"), encoding: .utf8)) ?? ""
     }
