@@ -211,6 +211,40 @@ struct EC2ClusterTests {
         #expect(Self.instances(try Self.inventory(sandbox, cluster.name)).isEmpty)
     }
 
+    /// Calls EC2 carried out whose replies were lost (the connection reset once moto had
+    /// answered): each is retried, and a retry that finds its own work done (a security group
+    /// or key pair that exists, a group already deleted) takes it as done, so `up` and `down`
+    /// finish. RunInstances is left out: moto launches again on a retry where EC2 would
+    /// recognise the client token.
+    @Test func lostRepliesAreTakenAsDone() throws {
+        let sandbox = try Self.sandbox()
+        defer { sandbox.stop() }
+        let lose = ["CreateSecurityGroup", "ImportKeyPair", "TerminateInstances", "DeleteSecurityGroup", "DeleteKeyPair"]
+        let proxy = try EC2FaultProxy(in: sandbox, every: 0, slowSeconds: 0, lose: lose)
+        defer { proxy.stop() }
+        let cluster = try LocalClusterHarness(prefix: "ec2lost")
+        defer {
+            cluster.killAll()
+            try? FileManager.default.removeItem(at: cluster.directory)
+        }
+        let file = try Self.clusterFile(cluster, workers: 1)
+        let throughProxy = ["CLUSTERCTL_HOME": cluster.home.path, "CLUSTERCTL_TEMPLATES": LocalClusterHarness.templates,
+                            "AWS_ENDPOINT_URL": proxy.endpoint]
+        let up = try sandbox.clusterctl(["up", file, "--yes", "--until", "launched"], environment: throughProxy)
+        #expect(up.status == 0, "up:\n\(up.all)\n\(proxy.log)")
+        let inventory = try Self.inventory(sandbox, cluster.name)
+        #expect(Self.roles(inventory) == ["scheduler", "worker"])
+        #expect((inventory["groups"] as? [Any] ?? []).count == 1)
+        #expect(inventory["keys"] as? [String] == ["clusterctl-\(cluster.name)"])
+        let down = try sandbox.clusterctl(["down", cluster.name, "--yes"], environment: throughProxy)
+        #expect(down.status == 0, "down:\n\(down.all)\n\(proxy.log)")
+        let left = try Self.inventory(sandbox, cluster.name)
+        #expect(Self.instances(left).isEmpty && (left["groups"] as? [Any] ?? []).isEmpty && (left["keys"] as? [Any] ?? []).isEmpty,
+                "left in moto: \(left)")
+        let counts = try proxy.injected()
+        #expect(counts.lost == lose.count && counts.retried == lose.count, "\(counts)\n\(proxy.log)")
+    }
+
     @Test func upComputeRerunScaleDownWithoutStateGC() throws {
         let sandbox = try Self.sandbox()
         defer { sandbox.stop() }

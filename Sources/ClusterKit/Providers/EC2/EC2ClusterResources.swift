@@ -122,8 +122,7 @@ final class EC2ClusterResources {
         var id = try existingGroupId()
         if id == nil {
             report("creating security group \(name)")
-            let made = try client.createSecurityGroup(name: name, description: "clusterctl cluster \(cluster)",
-                                                      vpcId: network.vpcId, tags: tags)
+            let made = try createGroup(vpcId: network.vpcId)
             lock.withLock { groupId = made }
             id = made
         }
@@ -135,6 +134,20 @@ final class EC2ClusterResources {
             }
         }
         try importKey(report: report)
+    }
+
+    /// Creates the security group. When EC2 says it exists already, the group of that name
+    /// tagged with this cluster is the one: a retried call whose first attempt made it and
+    /// lost its reply, or an earlier command's.
+    private func createGroup(vpcId: String) throws -> String {
+        do {
+            return try client.createSecurityGroup(name: name, description: "clusterctl cluster \(cluster)",
+                                                  vpcId: vpcId, tags: tags)
+        } catch let error as AWSError where error.code == "InvalidGroup.Duplicate" {
+            let found = try client.describeSecurityGroups(filters: [EC2Filter("group-name", name), .tag(EC2Tags.cluster, cluster)])
+            guard let id = found.first?.id else { throw error }
+            return id
+        }
     }
 
     /// Imports the public half of the cluster's key as its key pair, replacing an earlier one
@@ -150,7 +163,14 @@ final class EC2ClusterResources {
             try client.deleteKeyPair(name: name)
         }
         report("importing key pair \(name)")
-        _ = try client.importKeyPair(name: name, publicKey: publicLine, tags: tags)
+        do {
+            _ = try client.importKeyPair(name: name, publicKey: publicLine, tags: tags)
+        } catch let error as AWSError where error.code == "InvalidKeyPair.Duplicate" && error.attempts > 1 {
+            // An earlier attempt of this call imported it and lost its reply. Import it once
+            // more, so the pair surely holds this key.
+            try client.deleteKeyPair(name: name)
+            _ = try client.importKeyPair(name: name, publicKey: publicLine, tags: tags)
+        }
     }
 
     /// Deletes the security group (waiting while terminating instances still hold it) and the key pair.
