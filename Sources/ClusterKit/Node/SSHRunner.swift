@@ -95,7 +95,12 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
     static func stopScript(pidFile: String) -> String {
         let script = "pidfile=\"\(pidFile)\"; : > \"$pidfile.stop\"; pid=$(cat \"$pidfile\" 2>/dev/null) || exit 0; "
             + "signal() { kill -s \"$1\" -- \"-$pid\" 2>/dev/null || sudo -n kill -s \"$1\" -- \"-$pid\" 2>/dev/null; }; "
-            + "gone() { ! kill -0 -- \"-$pid\" 2>/dev/null && ! sudo -n kill -0 -- \"-$pid\" 2>/dev/null; }; "
+            // A member still runs unless it is a zombie (one the host's init has not reaped
+            // yet). (dash's kill takes `-s 0`, not `-0`, before `--`.)
+            + "alive() { if command -v ps >/dev/null 2>&1; then ps -e -o pgid= -o stat= 2>/dev/null "
+            + "| awk -v g=\"$pid\" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'; "
+            + "else kill -s 0 -- \"-$pid\" 2>/dev/null || sudo -n kill -s 0 -- \"-$pid\" 2>/dev/null; fi; }; "
+            + "gone() { ! alive; }; "
             + "signal TERM; for i in 1 2 3 4 5 6 7 8 9 10; do gone && break; sleep 0.2; done; "
             + "gone || signal KILL; for i in 1 2 3 4 5 6 7 8 9 10; do gone && break; sleep 0.2; done; "
             + "rm -f \"$pidfile\"; gone"
