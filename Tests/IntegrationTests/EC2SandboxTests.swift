@@ -199,7 +199,7 @@ struct EC2SandboxTests {
         set -e
         test "$UV_OFFLINE" = 1
         uv venv --quiet --python "$(command -v python3)" \(env)
-        uv pip install --quiet --python \(env)/bin/python --compile-bytecode \(EC2Sandbox.bootstrapPackages.joined(separator: " "))
+        uv pip install --quiet --python \(env)/bin/python \(EC2Sandbox.bootstrapPackages.joined(separator: " "))
         \(env)/bin/python -c 'import dask, distributed; print(distributed.__version__)'
         """, timeout: 300)
         #expect(install.status == 0, "offline install failed: \(install.all)")

@@ -103,7 +103,7 @@ struct ExecTests {
             }
             #expect(results.count == 30)
             for (expected, outcome) in results.all {
-                #expect((try? outcome.get()) == "\(expected)\n")
+                #expect((try? outcome.get()) == "\(expected)\n", "\(outcome)")
             }
         }
     }
