@@ -97,7 +97,7 @@ struct ExecTests {
             DispatchQueue.concurrentPerform(iterations: 6) { worker in
                 for n in 0..<5 {
                     let text = "\(worker)-\(n)"
-                    let outcome = Result { try session.execute("sleep 0.0\(n); echo \(text)", timeout: 20).stdoutText }
+                    let outcome = Result { try session.execute("sleep 0.0\(n); echo \(text)", timeout: 60).stdoutText }
                     results.append(text, outcome)
                 }
             }
