@@ -201,7 +201,6 @@ build() {
   fi
   # Bytecode for what the services import when they start (Dask's scheduler, worker and
   # dashboard), so no first start compiles it; a third of the time of compiling every package.
-  step bytecode
   env -u PYTHONDONTWRITEBYTECODE "$ENV_DIR/bin/python" -c "$WARM_IMPORTS" >&2 || true
   rm -f "$ENV_DIR.requirements"
   echo "$STAMP" > "$ENV_DIR/.clusterctl-ready"
