@@ -140,7 +140,7 @@ public final class SSHPortForward: @unchecked Sendable {
         defer { session.endOperation() }
         let channel: OpaquePointer
         do {
-            channel = try session.callPointer(.forward, "opening a channel to \(remoteHost):\(remotePort)",
+            channel = try session.openChannel(.forward, "opening a channel to \(remoteHost):\(remotePort)",
                                               deadline: Deadline(seconds: 15)) {
                 cssh_channel_direct_tcpip(session.raw, remoteHost, Int32(remotePort), Int32(localPort))
             }

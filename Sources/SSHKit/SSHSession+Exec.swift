@@ -81,7 +81,7 @@ extension SSHSession {
         defer { endOperation() }
         let channel: OpaquePointer
         do {
-            channel = try callPointer(.exec, "opening a channel", deadline: deadline) {
+            channel = try openChannel(.exec, "opening a channel", deadline: deadline) {
                 cssh_channel_open_session(raw)
             }
         } catch let error as SSHError where !isOpen {

@@ -107,7 +107,7 @@ extension SSHSession {
         var existing: OpaquePointer?
         withLockIfOpen { existing = sftp }
         if let existing { return existing }
-        let started = try callPointer(.sftp, "starting the SFTP subsystem", deadline: deadline,
+        let started = try openChannel(.sftp, "starting the SFTP subsystem", deadline: deadline,
                                       failure: { _, message in
             SSHError.failed(host: self.endpoint, step: .sftp,
                             message: "the host refused SFTP (\(message)); sshd_config needs a `Subsystem sftp` line")

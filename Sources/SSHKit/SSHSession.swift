@@ -21,6 +21,8 @@ public final class SSHSession: @unchecked Sendable {
     let lock = NSLock()
     /// Serialises SFTP requests: libssh2 keeps one request in flight per SFTP handle.
     let sftpLock = NSLock()
+    /// Lets one channel open at a time be in flight (see `openChannel`). Taken before `lock`.
+    private let channelOpenLock = NSLock()
     /// The SFTP subsystem, opened on first upload. Guarded by `lock`.
     var sftp: OpaquePointer?
     private var state = State.open
@@ -202,6 +204,20 @@ public final class SSHSession: @unchecked Sendable {
             return result == nil ? Int(libssh2_session_last_errno(raw)) : 0
         }
         return result!
+    }
+
+    /// Opens a channel with `body` (a libssh2 call that opens one: a command's, a forwarded
+    /// connection's, the SFTP subsystem's), one at a time per session. libssh2 keeps the state
+    /// of an open in progress in the session, not in the call: an open started on another
+    /// thread while the first waits for the server's reply would finish the first one instead
+    /// and be handed its channel (a command's `session` channel where a forwarded connection
+    /// asked for `direct-tcpip`), while the first caller starts over.
+    func openChannel(_ step: SSHStep, _ doing: String, deadline: Deadline,
+                     failure: ((Int32, String) -> Error)? = nil,
+                     _ body: () -> OpaquePointer?) throws -> OpaquePointer {
+        channelOpenLock.lock()
+        defer { channelOpenLock.unlock() }
+        return try callPointer(step, doing, deadline: deadline, failure: failure, body)
     }
 
     /// Runs `body` under the lock if the session is still open (for frees and flags).

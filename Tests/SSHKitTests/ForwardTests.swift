@@ -42,6 +42,41 @@ struct ForwardTests {
         }
     }
 
+    /// libssh2 keeps a channel open in progress in the session: two opens of different kinds
+    /// in flight at once would swap channels (a forwarded connection handed a command's).
+    @Test("commands and forwarded connections opened at once each get a channel of their own kind")
+    func concurrentOpensOfDifferentKinds() throws {
+        try withSSHHosts { hosts throws in
+            let served = hosts.directory + "/www"
+            try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+            try "page\n".write(toFile: served + "/page.txt", atomically: true, encoding: .utf8)
+            let server = try TestHTTPServer(directory: served)
+            defer { server.stop() }
+            let session = try hosts.connect()
+            defer { session.close() }
+            let forward = try session.forwardLocalPort(to: "127.0.0.1", port: server.port)
+            defer { forward.close() }
+
+            let results = ResultBox()
+            DispatchQueue.concurrentPerform(iterations: 8) { lane in
+                for round in 0..<6 {
+                    if lane % 2 == 0 {
+                        let outcome = Result { try session.execute("echo \(lane)-\(round)", timeout: 60).stdoutText }
+                        results.append("\(lane)-\(round)\n", outcome)
+                    } else {
+                        let outcome = Result { String(decoding: try fetch(port: forward.localPort, path: "/page.txt"), as: UTF8.self) }
+                        results.append("page\n", outcome)
+                    }
+                }
+            }
+            #expect(results.count == 48)
+            for (expected, outcome) in results.all {
+                #expect((try? outcome.get()) == expected, "\(outcome)")
+            }
+            #expect(forward.lastError == nil, "\(String(describing: forward.lastError))")
+        }
+    }
+
     /// What a browser does with a dashboard: several connections held open at once, the
     /// server speaking first and both sides taking turns on each (as on a websocket).
     @Test("a forward carries many long-lived two-way connections at once")
