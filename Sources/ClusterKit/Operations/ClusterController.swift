@@ -440,13 +440,25 @@ public final class ClusterController {
         let name = state.name
         var problems: [String] = []
         let states: ServiceStates
+        var asked: Result<SchedulerIdentity?, Error>?
         if let known {
             states = ServiceStates(running: known)
         } else {
-            do {
-                states = try backend.states(of: state.services, cluster: name)
-            } catch {
+            // The scheduler's HTTP server is asked while the nodes are (one wait, not two);
+            // its answer counts only if the nodes say the scheduler runs.
+            let askScheduler = state.scheduler != nil && state.endpoint.port != 0
+            let answers = concurrently(askScheduler ? [false, true] : [false]) { isScheduler -> StatusAnswer in
+                isScheduler ? .identity(try backend.schedulerAPI(state.endpoint).identity())
+                    : .states(try backend.states(of: state.services, cluster: name))
+            }
+            switch answers[0] {
+            case .success(.states(let found)): states = found
+            case .success(.identity): preconditionFailure("the first answer is the nodes'")
+            case .failure(let error):
                 states = ServiceStates(unknown: Dictionary(state.services.map { ($0.name, "\(error)") }) { first, _ in first })
+            }
+            if askScheduler {
+                asked = answers[1].map { if case .identity(let identity) = $0 { identity } else { nil } }
             }
         }
         problems += Set(states.unknown.values).sorted().map { "cannot check services: \($0)" }
@@ -455,7 +467,7 @@ public final class ClusterController {
         var identity: SchedulerIdentity?
         if schedulerRunning {
             do {
-                identity = try backend.schedulerAPI(state.endpoint).identity()
+                identity = try (asked ?? Result { try backend.schedulerAPI(state.endpoint).identity() }).get()
                 if identity == nil { problems.append("the scheduler's HTTP server does not answer") }
             } catch {
                 problems.append("cannot reach the scheduler's HTTP server: \(error)")
@@ -498,6 +510,12 @@ public final class ClusterController {
                       lastExit: states.histories[$0.name]?.lastExit, gaveUp: states.histories[$0.name]?.gaveUp)
             },
             environment: state.environmentPath, source: state.spec.sourcePath, problems: problems)
+    }
+
+    /// What one of status's two concurrent questions returned.
+    private enum StatusAnswer {
+        case states(ServiceStates)
+        case identity(SchedulerIdentity?)
     }
 
     /// Where the dashboard opens: a URL that works from this machine (the local provider's, a
