@@ -60,14 +60,12 @@ def ssh_fanout(result):
     for n, x in zip(sizes, xs):
         left.annotate(f"{up[n]['ratio']:.2f}x", (x, top * 1.06), ha="center", fontsize=8,
                       fontweight="bold" if up[n]["ratio"] > 1 else "normal")
-    left.text(0.01, 0.99, "ratio clusterctl / SSHCluster (medians) above each N", transform=left.transAxes,
-              fontsize=7, color=REFERENCE, va="top")
     left.set_xticks(xs)
     left.set_ylim(0, top * 1.15)
     left.set_xlabel("worker hosts N (one worker process each)")
     left.set_ylabel("seconds until every worker registered")
     left.legend(loc="lower right", frameon=False)
-    left.set_title("up")
+    left.set_title("up; above each N: ratio clusterctl / SSHCluster of the medians", fontsize=9)
 
     ex = result["exec_true"]
     labels = ["2 nodes", "9 nodes"]
