@@ -123,6 +123,8 @@ async def forward(client_reader, client_writer, target: tuple[str, int], delay: 
                 reset(client_writer)
                 reset(server_writer)
                 break
+    except asyncio.CancelledError:
+        pass  # the proxy is stopping: the connection closes below, and asyncio need not report it
     finally:
         for task in tasks:
             task.cancel()
