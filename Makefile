@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 SWIFT_BUILD_FLAGS ?=
 BIN := .build/debug/clusterctl
 
-.PHONY: up test chaos deps build release install bench clean
+.PHONY: up test chaos deps build release install bench plots bench-env clean
 
 ## Install what is missing, build, bring up the local example cluster and show how to connect.
 up: deps build
@@ -45,9 +45,28 @@ install: release
 	.build/release/clusterctl --generate-completion-script zsh > $(PREFIX)/share/zsh/site-functions/_clusterctl
 	.build/release/clusterctl --generate-completion-script fish > $(PREFIX)/share/fish/vendor_completions.d/clusterctl.fish
 
-bench: deps build
-	bench/local-up
-	bench/ec2-api-calls
+## Every benchmark on the release build, then their figures: rewrites bench/results/*.json,
+## docs/benchmarks.md and docs/benchmarks/*.svg. Long (tens of minutes): give it an otherwise idle machine.
+BENCH_BIN := .build/release/clusterctl
+BENCH_ENV := .build-bench/plots
+bench: deps release bench-env
+	bench/local-up --binary $(BENCH_BIN)
+	bench/ssh-fanout --binary $(BENCH_BIN)
+	bench/ssh-fanout --binary $(BENCH_BIN) --latency-ms 25
+	bench/ec2-api-calls --binary $(BENCH_BIN)
+	$(BENCH_ENV)/bin/python bench/plots.py
+
+## The figures alone, from the results in bench/results.
+plots: bench-env
+	$(BENCH_ENV)/bin/python bench/plots.py
+
+## matplotlib for bench/plots.py, pinned in bench/plots-requirements.txt, in a venv of its own
+## (the benchmarks themselves run on the python3 that scripts/install-deps equips).
+bench-env: $(BENCH_ENV)/.installed
+$(BENCH_ENV)/.installed: bench/plots-requirements.txt
+	python3 -m venv $(BENCH_ENV)
+	$(BENCH_ENV)/bin/pip install --quiet --disable-pip-version-check -r bench/plots-requirements.txt
+	touch $@
 
 clean:
 	rm -rf .build

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""bench/plots.py: one SVG per benchmark result, for docs/benchmarks.md.
+
+Reads every bench/results/*.json and draws docs/benchmarks/NAME.svg, NAME being the result's
+"benchmark" (ssh-fanout, ssh-fanout-50ms, local-up, ec2-api-calls); the sections of
+docs/benchmarks.md link them. Needs matplotlib (bench/plots-requirements.txt): `make bench-env`
+puts it in .build-bench/plots, whose python runs this script in `make bench`.
+Usage: bench/plots.py [--results DIR] [--out DIR]
+"""
+import argparse
+import json
+import pathlib
+import statistics
+import sys
+
+try:
+    import matplotlib
+except ImportError:
+    sys.exit("bench/plots.py needs matplotlib: `make bench-env`, then .build-bench/plots/bin/python bench/plots.py")
+
+matplotlib.use("svg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OURS, THEIRS, REFERENCE = "#1f5fa8", "#d9822b", "#7a7a7a"
+
+# Text stays text and ids stay put, so a redrawn figure with the same numbers is the same file.
+plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "clusterctl-bench", "font.size": 9,
+                     "axes.spines.top": False, "axes.spines.right": False})
+
+
+def footer(fig, result):
+    """The command, date, machine and checkout (what the result records of them) under the figure."""
+    commit = result.get("versions", {}).get("commit") or result.get("commit")
+    command = result.get("command")
+    if command is None and result.get("benchmark") == "local-up":  # results from before it was recorded
+        command = f"bench/local-up --workers {result['workers']} --rounds {result['rounds']}"
+    parts = [f"command: {command}" if command else None, result.get("when"),
+             f"{result['cores']} cores" if result.get("cores") else None, f"checkout {commit}" if commit else None]
+    fig.text(0.01, 0.01, ", ".join(part for part in parts if part), fontsize=7, color=REFERENCE,
+             ha="left", va="bottom")
+
+
+def runs_and_medians(ax, xs, runs, color, label, offset=0.0):
+    """Each run as a dot, the medians joined by a line."""
+    for x, values in zip(xs, runs):
+        ax.scatter([x + offset] * len(values), values, s=10, color=color, alpha=0.45, linewidths=0)
+    ax.plot([x + offset for x in xs], [statistics.median(v) for v in runs], marker="o", color=color, label=label)
+
+
+def ssh_fanout(result):
+    sizes = sorted(result["up"], key=int)
+    xs = [int(n) for n in sizes]
+    up = result["up"]
+    one_way = result.get("latency_ms_each_way") or 0
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [3, 2]})
+    runs_and_medians(left, xs, [up[n]["clusterctl_up_s"] for n in sizes], OURS, "clusterctl up", -0.06)
+    runs_and_medians(left, xs, [up[n]["sshcluster_s"] for n in sizes], THEIRS, "distributed SSHCluster", 0.06)
+    top = max(max(up[n]["clusterctl_up_s"] + up[n]["sshcluster_s"]) for n in sizes)
+    for n, x in zip(sizes, xs):
+        left.annotate(f"{up[n]['ratio']:.2f}x", (x, top * 1.06), ha="center", fontsize=8,
+                      fontweight="bold" if up[n]["ratio"] > 1 else "normal")
+    left.set_xticks(xs)
+    left.set_ylim(0, top * 1.15)
+    left.set_xlabel("worker hosts N (one worker process each)")
+    left.set_ylabel("seconds until every worker registered")
+    left.legend(loc="lower right", frameon=False)
+    left.set_title("up; above each N: ratio clusterctl / SSHCluster of the medians", fontsize=9)
+
+    ex = result["exec_true"]
+    labels = ["2 nodes", "9 nodes"]
+    ours = [statistics.median(ex["nodes_2"]["clusterctl_s"]), statistics.median(ex["nodes_9"]["clusterctl_s"])]
+    ref = [statistics.median(ex["nodes_2"]["openssh_s"]), statistics.median(ex["nodes_9"]["openssh_s"])]
+    width = 0.38
+    right.bar([i - width / 2 for i in range(2)], ours, width, color=OURS, label="clusterctl exec NAME -- true")
+    right.bar([i + width / 2 for i in range(2)], ref, width, color=REFERENCE,
+              label="OpenSSH ssh NODE true, all nodes at once")
+    for i, (a, b) in enumerate(zip(ours, ref)):
+        right.annotate(f"{a:.2f}", (i - width / 2, a), ha="center", va="bottom", fontsize=8)
+        right.annotate(f"{b:.2f}", (i + width / 2, b), ha="center", va="bottom", fontsize=8)
+    right.set_xticks(range(2), labels)
+    right.set_ylim(0, max(ours + ref) * 1.3)
+    right.set_ylabel("seconds (median)")
+    right.set_title(f"exec: 9 / 2 nodes = {ex['ratio']:.2f}x (OpenSSH {ex['openssh_ratio']:.2f}x)")
+    right.legend(loc="upper left", frameon=False, fontsize=7)
+
+    network = (f"{2 * one_way:g} ms round trip added to every SSH connection by bench/latency-proxy"
+               if one_way else "loopback, no added latency")
+    fig.suptitle(f"ssh-fanout: nine sshd hosts on one machine; {network}")
+    footer(fig, result)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def local_up(result):
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    series = [("clusterctl up", result["clusterctl_up_s"], OURS),
+              ("distributed LocalCluster", result["localcluster_s"], THEIRS)]
+    for y, (label, runs, color) in enumerate(series):
+        ax.scatter(runs, [y] * len(runs), s=18, color=color, alpha=0.5, linewidths=0)
+        median = statistics.median(runs)
+        ax.plot([median, median], [y - 0.25, y + 0.25], color=color, linewidth=2.5)
+        ax.annotate(f"median {median:.2f} s", (median, y + 0.28), ha="center", fontsize=8)
+    ax.set_yticks(range(len(series)), [label for label, _, _ in series])
+    ax.set_ylim(-0.6, len(series) - 0.3)
+    ax.set_xlim(0, max(result["clusterctl_up_s"] + result["localcluster_s"]) * 1.15)
+    ax.set_xlabel("seconds until every worker registered (each dot one run)")
+    ax.set_title(f"local-up: {result['workers']} workers, ratio clusterctl / LocalCluster {result['ratio']:.2f}x")
+    footer(fig, result)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def ec2_api_calls(result):
+    sizes = result["sizes"]
+    labels = [str(r["workers"]) for r in sizes]
+    xs = range(len(sizes))
+    up = [r["up"]["total"] for r in sizes]
+    down = [r["down"]["total"] for r in sizes]
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    ax.bar(xs, up, 0.55, color=OURS, label="clusterctl up")
+    ax.bar(xs, down, 0.55, bottom=up, color=THEIRS, label="clusterctl down")
+    for x, a, b in zip(xs, up, down):
+        ax.annotate(f"{a + b}", (x, a + b), ha="center", va="bottom", fontsize=8, fontweight="bold")
+        ax.annotate(f"{a}", (x, a / 2), ha="center", va="center", fontsize=8, color="white")
+        ax.annotate(f"{b}", (x, a + b / 2), ha="center", va="center", fontsize=8, color="white")
+    ax.set_xticks(list(xs), labels)
+    ax.set_xlabel("workers (one instance each, plus the scheduler's)")
+    ax.set_ylabel("EC2 API calls")
+    ax.set_ylim(0, max(a + b for a, b in zip(up, down)) * 1.4)
+    ax.legend(loc="upper center", ncol=2, frameon=False)
+    ax.set_title("ec2-api-calls: calls per up + down against moto")
+    footer(fig, result)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def draw(result):
+    name = result.get("benchmark", "")
+    if name.startswith("ssh-fanout"):
+        return ssh_fanout(result)
+    if name == "local-up":
+        return local_up(result)
+    if name == "ec2-api-calls":
+        return ec2_api_calls(result) if result.get("sizes") else None
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--results", type=pathlib.Path, default=ROOT / "bench/results")
+    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "docs/benchmarks")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for path in sorted(args.results.glob("*.json")):
+        result = json.loads(path.read_text())
+        fig = draw(result)
+        if fig is None:
+            print(f"bench/plots.py: nothing to draw for {path.name}", file=sys.stderr)
+            continue
+        target = args.out / f"{result['benchmark']}.svg"
+        fig.savefig(target, metadata={"Date": None})
+        plt.close(fig)
+        print(f"bench/plots.py: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} -> "
+              f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+
+
+if __name__ == "__main__":
+    main()
