@@ -54,6 +54,7 @@ bench: deps release bench-env
 	bench/ssh-fanout --binary $(BENCH_BIN)
 	bench/ssh-fanout --binary $(BENCH_BIN) --latency-ms 25
 	bench/ec2-api-calls --binary $(BENCH_BIN)
+	bench/cli-cost --binary $(BENCH_BIN)
 	$(BENCH_ENV)/bin/python bench/plots.py
 
 ## The figures alone, from the results in bench/results.

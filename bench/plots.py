@@ -2,7 +2,7 @@
 """bench/plots.py: one SVG per benchmark result, for docs/benchmarks.md.
 
 Reads every bench/results/*.json and draws docs/benchmarks/NAME.svg, NAME being the result's
-"benchmark" (ssh-fanout, ssh-fanout-50ms, local-up, ec2-api-calls); the sections of
+"benchmark" (ssh-fanout, ssh-fanout-50ms, local-up, ec2-api-calls, cli-cost); the sections of
 docs/benchmarks.md link them. Needs matplotlib (bench/plots-requirements.txt): `make bench-env`
 puts it in .build-bench/plots, whose python runs this script in `make bench`.
 Usage: bench/plots.py [--results DIR] [--out DIR]
@@ -135,12 +135,46 @@ def ec2_api_calls(result):
     return fig
 
 
+def cli_cost(result):
+    status = result["status"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+    names = [("cli-cost-ssh", "ssh, 8 worker hosts"), ("cli-cost-local", "local, 2 workers")]
+    for y, (key, label) in enumerate(names):
+        runs = [s * 1000 for s in status[key]["seconds"]]
+        left.scatter(runs, [y] * len(runs), s=14, color=OURS, alpha=0.5, linewidths=0)
+        median = statistics.median(runs)
+        left.plot([median, median], [y - 0.25, y + 0.25], color=OURS, linewidth=2.5)
+        left.annotate(f"median {median:.0f} ms", (median, y + 0.28), ha="center", fontsize=8)
+    left.axvline(150, color=REFERENCE, linestyle="--", linewidth=1)
+    left.annotate("target 150 ms", (150, len(names) - 0.45), fontsize=8, color=REFERENCE, ha="left")
+    left.set_yticks(range(len(names)), [label for _, label in names])
+    left.set_ylim(-0.6, len(names) - 0.3)
+    left.set_xlim(0, max(max(s["seconds"]) for s in status.values()) * 1000 * 1.15)
+    left.set_xlabel("clusterctl status, ms from launch to exit (each dot one call)")
+    labels = [entry["kind"].replace(" (", "\n(") for entry in result["up"]]
+    values = [entry["peak_rss_mib"] for entry in result["up"]]
+    right.bar(range(len(values)), values, 0.5, color=OURS)
+    for x, value in enumerate(values):
+        right.annotate(f"{value:.1f} MiB", (x, value), ha="center", va="bottom", fontsize=8)
+    right.axhline(64, color=REFERENCE, linestyle="--", linewidth=1)
+    right.annotate("target 64 MiB", (len(values) - 0.5, 64), fontsize=8, color=REFERENCE, ha="right", va="bottom")
+    right.set_xticks(range(len(values)), labels, fontsize=8)
+    right.set_ylim(0, max(values + [64]) * 1.25)
+    right.set_ylabel("peak RSS of clusterctl up, MiB")
+    fig.suptitle("cli-cost: what the clusterctl process itself costs", fontsize=9)
+    footer(fig, result)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
 def draw(result):
     name = result.get("benchmark", "")
     if name.startswith("ssh-fanout"):
         return ssh_fanout(result)
     if name == "local-up":
         return local_up(result)
+    if name == "cli-cost":
+        return cli_cost(result)
     if name == "ec2-api-calls":
         return ec2_api_calls(result) if result.get("sizes") else None
     return None
