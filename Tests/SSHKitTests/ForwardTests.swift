@@ -46,17 +46,7 @@ struct ForwardTests {
     /// in flight at once would swap channels (a forwarded connection handed a command's).
     @Test("commands and forwarded connections opened at once each get a channel of their own kind")
     func concurrentOpensOfDifferentKinds() throws {
-        try withSSHHosts { hosts throws in
-            let served = hosts.directory + "/www"
-            try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
-            try "page\n".write(toFile: served + "/page.txt", atomically: true, encoding: .utf8)
-            let server = try TestHTTPServer(directory: served)
-            defer { server.stop() }
-            let session = try hosts.connect()
-            defer { session.close() }
-            let forward = try session.forwardLocalPort(to: "127.0.0.1", port: server.port)
-            defer { forward.close() }
-
+        try withForwardedFile(folder: "www", file: "page.txt", contents: "page\n") { session, forward throws in
             let results = ResultBox()
             DispatchQueue.concurrentPerform(iterations: 8) { lane in
                 for round in 0..<6 {
@@ -132,16 +122,7 @@ struct ForwardTests {
 
     @Test("a forward whose connection died says it is no longer open, so its owner can open another")
     func deadConnectionClosesTheForward() throws {
-        try withSSHHosts { hosts throws in
-            let served = hosts.directory + "/www-dead"
-            try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
-            try "alive\n".write(toFile: served + "/alive.txt", atomically: true, encoding: .utf8)
-            let server = try TestHTTPServer(directory: served)
-            defer { server.stop() }
-            let session = try hosts.connect()
-            defer { session.close() }
-            let forward = try session.forwardLocalPort(to: "127.0.0.1", port: server.port)
-            defer { forward.close() }
+        try withForwardedFile(folder: "www-dead", file: "alive.txt", contents: "alive\n") { session, forward throws in
             #expect(try fetch(port: forward.localPort, path: "/alive.txt") == Data("alive\n".utf8))
             #expect(forward.isOpen)
             // The shell's parent is the sshd process serving this connection: killing it drops
@@ -150,6 +131,24 @@ struct ForwardTests {
             #expect(throws: (any Error).self) { try fetch(port: forward.localPort, path: "/alive.txt") }
             #expect(!forward.isOpen)
         }
+    }
+}
+
+/// An sshd host whose loopback HTTP server serves `file` (with `contents`) from `folder`, and
+/// a session with a forward to that server; all stopped after `body`.
+private func withForwardedFile(folder: String, file: String, contents: String,
+                               _ body: (SSHSession, SSHPortForward) throws -> Void) throws {
+    try withSSHHosts { hosts throws in
+        let served = hosts.directory + "/" + folder
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        try contents.write(toFile: served + "/" + file, atomically: true, encoding: .utf8)
+        let server = try TestHTTPServer(directory: served)
+        defer { server.stop() }
+        let session = try hosts.connect()
+        defer { session.close() }
+        let forward = try session.forwardLocalPort(to: "127.0.0.1", port: server.port)
+        defer { forward.close() }
+        try body(session, forward)
     }
 }
 

@@ -293,6 +293,7 @@ public struct Reconciler {
         let deadline = Deadline(seconds: timeout)
         var last = ""
         var checked = Stopwatch()
+        var checkEvery = 1.0
         var lastExited: String?
         var shown: [String: String] = [:]
         let done = try deadline.poll(every: 0.05) { () throws -> Bool? in
@@ -306,14 +307,17 @@ public struct Reconciler {
                 identity = api.identity()
             }
             // A service that exited (a port taken after the check, a broken environment, workers
-            // whose scheduler went away) is looked for every second, so that is said at once;
-            // it must be seen stopped twice in a row. One its keeper is restarting is not
+            // whose scheduler went away) is looked for after 1 s, then less and less often (each
+            // look is a command on every node, taking CPU from the Dask processes starting
+            // there), up to every 8 s; it must be seen stopped twice in a row, so once one is
+            // seen stopped the next look comes after 1 s. One its keeper is restarting is not
             // stopped: a keeper that gives up leaves it stopped.
-            if identity?.liveWorkers.count != count, checked.elapsed >= 1 {
+            if identity?.liveWorkers.count != count, checked.elapsed >= checkEvery {
                 checked = Stopwatch()
                 let exited = serviceExit(state)
                 if let exited, exited.service == lastExited { throw exited.error }
                 lastExited = exited?.service
+                checkEvery = exited == nil ? min(checkEvery * 2, 8) : 1
             }
             let registered = identity?.liveWorkers.count
             let line = registered.map { "waiting for workers: \($0)/\(count) registered" } ?? "waiting for the scheduler to answer"
