@@ -117,7 +117,7 @@ public final class LocalBackend: ClusterBackend, @unchecked Sendable {
                                   tls: NodeTLSPaths?) throws -> (argv: [String], environment: [String: String]) {
         let argv = DaskCommands(environment: try preparedEnvironment())
             .worker(spec, scheduler: endpoint, name: name, count: count, listenHost: listenHost, tls: tls)
-        return (argv, DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tls)) { $1 })
+        return (argv, DaskCommands.workerEnvironment(count: count).merging(DaskCommands.tlsEnvironment(tls)) { $1 })
     }
 
     /// A fresh certificate for this machine before a service starts; nil without TLS.

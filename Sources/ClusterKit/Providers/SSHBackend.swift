@@ -292,7 +292,7 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
         let argv = DaskCommands(environment: node.environmentDirectory)
             .worker(spec, scheduler: endpoint, name: name, count: count, listenHost: try address(of: id).listen, tls: tls,
                     localDirectory: node.workDirectory)
-        return (argv, DaskCommands.workerEnvironment.merging(DaskCommands.tlsEnvironment(tls)) { $1 })
+        return (argv, DaskCommands.workerEnvironment(count: count).merging(DaskCommands.tlsEnvironment(tls)) { $1 })
     }
 
     /// Gives node `id` a fresh certificate from the cluster's authority before a service starts
