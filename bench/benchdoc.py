@@ -67,3 +67,17 @@ def provenance_text(p: dict) -> str:
 def figure(name: str, alt: str) -> str:
     """The Markdown that shows bench/plots.py's figure for a benchmark, from docs/benchmarks.md."""
     return f"![{alt}](benchmarks/{name}.svg)"
+
+
+def release_binary(root: pathlib.Path) -> str:
+    """Builds clusterctl's release binary in .build-bench (kept apart from the debug build) and
+    returns its path; exits with the build's output if it fails."""
+    import subprocess
+    import sys
+
+    build = subprocess.run(["swift", "build", "-c", "release", "--scratch-path", str(root / ".build-bench"),
+                            "--product", "clusterctl"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+    if build.returncode != 0:
+        sys.exit(f"bench: the release build failed:\n{build.stdout[-4000:]}")
+    return str(root / ".build-bench/release/clusterctl")

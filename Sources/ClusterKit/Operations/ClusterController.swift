@@ -30,7 +30,7 @@ public final class ClusterController {
     }
 
     /// The cluster's name; for a cluster file, also switches to the state location it names.
-    private func resolve(_ reference: ClusterReference) throws -> String {
+    func resolve(_ reference: ClusterReference) throws -> String {
         guard case .file(let path) = reference else { return try reference.resolveName() }
         let spec = try SpecLoader.load(path: path)
         try useStore(of: spec)
@@ -371,164 +371,6 @@ public final class ClusterController {
         return back
     }
 
-    // MARK: certificates
-
-    /// Replaces the certificates of cluster `reference` (every node's and the client's; with
-    /// `newAuthority`, the authority's too) while it runs, restarting nothing. Returns the
-    /// number of nodes given new certificates.
-    public func rotateCertificates(_ reference: ClusterReference, newAuthority: Bool) throws -> Int {
-        let name = try resolve(reference)
-        _ = try existingState(name)
-        let lock = try store.lock(name)
-        defer { lock.release() }
-        let state = try existingState(name)
-        guard state.spec.usesTLS else {
-            throw ClusterError.usage("\(name) runs without TLS (security.tls: \(state.spec.security.tls.rawValue)); "
-                                     + "there are no certificates to rotate")
-        }
-        let certificates = ClusterCertificates(clusterDirectory: try store.directory(for: name), cluster: name)
-        let authority = try certificates.authority(create: false)
-        let backend = try Backends.make(for: state.spec, homes: homes, state: state,
-                                        tls: ClusterTLS(certificates: certificates, authority: authority))
-        let states = try backend.states(of: state.services, cluster: name)
-        if let why = states.unknown.first {
-            throw ClusterError("cannot tell whether \(why.key) runs (\(why.value)); nothing was changed: once its node answers, rerun")
-        }
-        let schedulerRunning = state.scheduler.map { states.running.contains($0.name) } ?? false
-        if !state.services.isEmpty && !schedulerRunning {
-            throw ClusterError("the scheduler of \(name) does not run, so its services cannot take new certificates now; "
-                               + "run `clusterctl up` first (it restarts them with fresh certificates)")
-        }
-        return try CertificateRotation(backend: backend, certificates: certificates, reporter: reporter)
-            .rotate(state, newAuthority: newAuthority, schedulerRunning: schedulerRunning)
-    }
-
-    /// Where a client connects to cluster `reference`, and with which TLS files.
-    public func connection(_ reference: ClusterReference) throws -> (address: String, tls: ClientTLSFiles?) {
-        let name = try resolve(reference)
-        let state = try existingState(name)
-        guard !state.services.isEmpty, state.endpoint.port != 0 else {
-            throw ClusterError("\(name) is down; `clusterctl up` starts it")
-        }
-        return (state.endpoint.clientAddress, try clientTLS(of: state))
-    }
-
-    /// The client's TLS files of a TLS cluster (nil without TLS); an error when they are missing.
-    private func clientTLS(of state: ClusterState) throws -> ClientTLSFiles? {
-        guard state.endpoint.tls == true else { return nil }
-        let files = ClusterCertificates(clusterDirectory: try store.directory(for: state.name), cluster: state.name).client
-        guard [files.authority, files.certificate, files.key].allSatisfy(FileManager.default.fileExists(atPath:)) else {
-            throw ClusterError("\(state.name) uses TLS but the client's certificate is not in \(URL(fileURLWithPath: files.key).deletingLastPathComponent().path); "
-                               + "it is made on the machine that ran `clusterctl up`")
-        }
-        return files
-    }
-
-    // MARK: status, list
-
-    /// The cluster's services and what its scheduler reports.
-    public func status(_ reference: ClusterReference) throws -> ClusterStatus {
-        let name = try resolve(reference)
-        let state = try existingState(name)
-        return status(of: state, backend: try Backends.make(for: state.spec, homes: homes, state: state))
-    }
-
-    /// The status of `state`, asking `backend` (and its connections) what runs unless `running`
-    /// is already known. What could not be asked is reported as unknown, with the reason in
-    /// `problems`, never taken for stopped.
-    private func status(of state: ClusterState, backend: ClusterBackend, running known: Set<String>? = nil) -> ClusterStatus {
-        let name = state.name
-        var problems: [String] = []
-        let states: ServiceStates
-        var asked: Result<SchedulerIdentity?, Error>?
-        if let known {
-            states = ServiceStates(running: known)
-        } else {
-            // The scheduler's HTTP server is asked while the nodes are (one wait, not two);
-            // its answer counts only if the nodes say the scheduler runs.
-            let askScheduler = state.scheduler != nil && state.endpoint.port != 0
-            let answers = concurrently(askScheduler ? [false, true] : [false]) { isScheduler -> StatusAnswer in
-                isScheduler ? .identity(try backend.schedulerAPI(state.endpoint).identity())
-                    : .states(try backend.states(of: state.services, cluster: name))
-            }
-            switch answers[0] {
-            case .success(.states(let found)): states = found
-            case .success(.identity): preconditionFailure("the first answer is the nodes'")
-            case .failure(let error):
-                states = ServiceStates(unknown: Dictionary(state.services.map { ($0.name, "\(error)") }) { first, _ in first })
-            }
-            if askScheduler {
-                asked = answers[1].map { if case .identity(let identity) = $0 { identity } else { nil } }
-            }
-        }
-        problems += Set(states.unknown.values).sorted().map { "cannot check services: \($0)" }
-        let running = states.running
-        let schedulerRunning = state.scheduler.map { running.contains($0.name) } ?? false
-        var identity: SchedulerIdentity?
-        if schedulerRunning {
-            do {
-                identity = try (asked ?? Result { try backend.schedulerAPI(state.endpoint).identity() }).get()
-                if identity == nil { problems.append("the scheduler's HTTP server does not answer") }
-            } catch {
-                problems.append("cannot reach the scheduler's HTTP server: \(error)")
-            }
-        }
-        let workers = (identity?.liveWorkers ?? []).map {
-            ClusterStatus.Worker(name: $0.name, address: $0.address, host: $0.host, nthreads: $0.nthreads,
-                                 memoryLimit: $0.memoryLimit, status: $0.status)
-        }
-        let desired = state.services.isEmpty ? 0 : state.spec.workers.count
-        let phase: String
-        let schedulerEnded = state.scheduler.flatMap { states.histories[$0.name]?.lastExit }
-            .map { exit in ServiceHistory.lifetimeEnded.values.contains { exit.contains($0) } } ?? false
-        if state.services.isEmpty {
-            phase = "down"
-        } else if !schedulerRunning, schedulerEnded {
-            phase = "stopped"
-        } else if !states.unknown.isEmpty {
-            phase = "unknown"
-        } else if schedulerRunning && workers.count == desired && state.services.allSatisfy({ running.contains($0.name) }) {
-            phase = "up"
-        } else {
-            phase = "degraded"
-        }
-        return ClusterStatus(
-            name: name, provider: state.spec.provider.kind, supervisor: state.supervisor.rawValue, phase: phase,
-            scheduler: .init(address: state.endpoint.port == 0 ? "(not started)" : state.endpoint.clientAddress,
-                             dashboard: dashboardAccess(state), node: state.scheduler?.node, running: schedulerRunning,
-                             state: state.scheduler.map { states.state(of: $0.name) } ?? .stopped,
-                             dashboardPages: identity?.dashboard,
-                             tls: try? clientTLS(of: state), lifetime: identity?.lifetime),
-            workers: .init(desired: desired, registered: workers.count, list: workers),
-            nodes: state.nodes.map {
-                .init(id: $0.id, role: $0.role.rawValue, phase: $0.phase.rawValue, instanceId: $0.instanceId,
-                      instanceType: $0.instanceType, publicAddress: $0.publicAddress, privateAddress: $0.privateAddress)
-            },
-            services: state.services.map {
-                .init(name: $0.name, role: $0.role.rawValue, node: $0.node, pid: states.pids[$0.name] ?? $0.pid, running: running.contains($0.name),
-                      state: states.state(of: $0.name), restarts: states.histories[$0.name]?.restarts,
-                      lastExit: states.histories[$0.name]?.lastExit, gaveUp: states.histories[$0.name]?.gaveUp)
-            },
-            environment: state.environmentPath, source: state.spec.sourcePath, problems: problems)
-    }
-
-    /// What one of status's two concurrent questions returned.
-    private enum StatusAnswer {
-        case states(ServiceStates)
-        case identity(SchedulerIdentity?)
-    }
-
-    /// Where the dashboard opens: a URL that works from this machine (the local provider's, a
-    /// public dashboard's) or none, and always the `clusterctl dashboard` command.
-    func dashboardAccess(_ state: ClusterState) -> ClusterStatus.Dashboard {
-        var url: String?
-        if state.endpoint.dashboardPort != 0 {
-            if case .local = state.spec.provider { url = state.endpoint.dashboard } else { url = state.endpoint.publicDashboard }
-        }
-        return ClusterStatus.Dashboard(url: url, command: "clusterctl dashboard \(state.name)",
-                                       access: state.endpoint.dashboardHost == nil ? .local : .public)
-    }
-
     // MARK: dashboard
 
     /// The dashboard of cluster `reference` on this machine: for a remote scheduler, a local
@@ -541,48 +383,8 @@ public final class ClusterController {
                                          localPort: localPort, reporter: reporter)
     }
 
-    /// Every cluster in the state home, with its status.
-    public func list() throws -> [ClusterStatus] {
-        try store.names().map { try status(.name($0)) }
-    }
-
-    // MARK: logs
-
-    /// Prints the logs of the services of cluster `reference` that match `role` and `node`,
-    /// each line prefixed by its service; with `follow`, keeps printing until interrupted.
-    public func logs(_ reference: ClusterReference, role: ServiceRole?, node: String?, tail: Int, follow: Bool,
-                     output: @escaping @Sendable (String) -> Void) throws {
-        let name = try resolve(reference)
-        let state = try existingState(name)
-        let services = state.services.filter { service in
-            (role == nil || service.role == role) && (node == nil || service.node == node || service.name == node)
-        }
-        guard !services.isEmpty else {
-            let nodes = Set(state.services.map(\.node)).sorted().joined(separator: ", ")
-            throw ClusterError("no service of \(name) matches; its nodes are: \(nodes.isEmpty ? "none (it is down)" : nodes)")
-        }
-        let backend = try Backends.make(for: state.spec, homes: homes, state: state)
-        let sources = try services.map { ($0, try backend.logSource(for: $0, cluster: name, tail: tail, follow: follow)) }
-        let printLock = NSLock()
-        // Every log at once (a follow never ends, so no service may wait for a free thread).
-        let results = concurrently(sources, limit: sources.count) { service, source in
-            let printer = LinePrefixer(prefix: "[\(service.name)] ") { line in
-                printLock.withLock { output(line) }
-            }
-            defer { printer.flush() }
-            _ = try source.0.stream(source.1, onOutput: printer.feed)
-        }
-        let failures = zip(sources, results).compactMap { source, result -> (node: String, error: Error)? in
-            guard case .failure(let error) = result else { return nil }
-            return ("\(source.0.name) on \(source.0.node)", error)
-        }
-        if !failures.isEmpty {
-            throw ClusterError("could not read \(failures.count) of \(sources.count) logs",
-                               details: failures.map { "\($0.node): \($0.error)" }.joined(separator: "\n"))
-        }
-    }
-
-    private func existingState(_ name: String) throws -> ClusterState {
+    /// The state of cluster `name`; a clear error when there is none.
+    func existingState(_ name: String) throws -> ClusterState {
         guard let state = try store.load(name) else {
             throw ClusterError("no cluster named \(name) in \(store.documents.location); `clusterctl list` shows the clusters "
                                + "there (for an ec2 cluster, `clusterctl down FILE` also finds what it left by its tags, and "
