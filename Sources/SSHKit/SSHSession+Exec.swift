@@ -81,18 +81,19 @@ extension SSHSession {
         defer { endOperation() }
         let channel: OpaquePointer
         do {
-            channel = try openChannel(.exec, "opening a channel", deadline: deadline) {
+            channel = try openChannel(.exec, "opening a channel", deadline: deadline, {
                 cssh_channel_open_session(raw)
-            }
+            }, prepare: { channel in
+                try self.call(.exec, "starting `\(command)`", deadline: deadline) {
+                    Int(cssh_channel_exec(channel, command))
+                }
+            })
         } catch let error as SSHError where !isOpen {
             // The connection died while idle (host rebooted, NAT forgot it): nothing ran.
             throw SSHError.closed(host: endpoint, step: .exec, reason: error.reason)
         }
         var finished = false
         defer { if !finished { abandon(channel) } }
-        try call(.exec, "starting `\(command)`", deadline: deadline) {
-            Int(cssh_channel_exec(channel, command))
-        }
 
         var buffer = [CChar](repeating: 0, count: 32 * 1024)
         var chunks: [SSHOutputChunk] = []

@@ -21,8 +21,8 @@ public final class SSHSession: @unchecked Sendable {
     let lock = NSLock()
     /// Serialises SFTP requests: libssh2 keeps one request in flight per SFTP handle.
     let sftpLock = NSLock()
-    /// Lets one channel open at a time be in flight (see `openChannel`). Taken before `lock`.
-    private let channelOpenLock = NSLock()
+    /// Lets one channel set-up at a time be in flight (see `openChannel`). Taken before `lock`.
+    private let channelSetupLock = NSLock()
     /// The SFTP subsystem, opened on first upload. Guarded by `lock`.
     var sftp: OpaquePointer?
     private var state = State.open
@@ -207,17 +207,33 @@ public final class SSHSession: @unchecked Sendable {
     }
 
     /// Opens a channel with `body` (a libssh2 call that opens one: a command's, a forwarded
-    /// connection's, the SFTP subsystem's), one at a time per session. libssh2 keeps the state
-    /// of an open in progress in the session, not in the call: an open started on another
-    /// thread while the first waits for the server's reply would finish the first one instead
-    /// and be handed its channel (a command's `session` channel where a forwarded connection
-    /// asked for `direct-tcpip`), while the first caller starts over.
+    /// connection's, the SFTP subsystem's), then runs `prepare` on it (a request that waits for
+    /// the server's answer, such as `exec`), one set-up at a time per session.
+    ///
+    /// libssh2 1.10 cannot tell apart two set-ups waiting at once:
+    /// - The state of an open in progress lives in the session, not in the call: an open started
+    ///   on another thread while the first waits for the server's reply finishes the first one
+    ///   instead and is handed its channel (a command's `session` channel where a forwarded
+    ///   connection asked for `direct-tcpip`).
+    /// - A channel waiting for the answer to its request gives up ("Failed waiting for channel
+    ///   success") when it reads the answer meant for another channel's request, which happens
+    ///   whenever the network takes longer than the two requests take to send.
+    ///
+    /// If `prepare` throws, the channel is abandoned.
     func openChannel(_ step: SSHStep, _ doing: String, deadline: Deadline,
                      failure: ((Int32, String) -> Error)? = nil,
-                     _ body: () -> OpaquePointer?) throws -> OpaquePointer {
-        channelOpenLock.lock()
-        defer { channelOpenLock.unlock() }
-        return try callPointer(step, doing, deadline: deadline, failure: failure, body)
+                     _ body: () -> OpaquePointer?,
+                     prepare: ((OpaquePointer) throws -> Void)? = nil) throws -> OpaquePointer {
+        channelSetupLock.lock()
+        defer { channelSetupLock.unlock() }
+        let channel = try callPointer(step, doing, deadline: deadline, failure: failure, body)
+        do {
+            try prepare?(channel)
+        } catch {
+            abandon(channel)
+            throw error
+        }
+        return channel
     }
 
     /// Runs `body` under the lock if the session is still open (for frees and flags).
