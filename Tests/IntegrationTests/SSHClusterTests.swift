@@ -83,6 +83,17 @@ struct SSHClusterTests {
 
         // Every Dask process, by its command line and by its service mark, is clusterctl's.
         let nodes = pool.directory.appendingPathComponent("nodes").path
+
+        // The services' access to the environment was checked once and recorded; a rerun of
+        // `up` trusts the record instead of importing distributed as that user again.
+        let access = nodes + "/127.0.0.3/env/.clusterctl-access"
+        let recorded = try String(contentsOfFile: access, encoding: .utf8)
+        #expect(recorded.hasPrefix("clusterctl "), "access record: \(recorded)")
+        let checkedAt = try FileManager.default.attributesOfItem(atPath: access)[.modificationDate] as? Date
+        let again = try cluster.clusterctl(["up", file], timeout: 600)
+        try #require(again.status == 0, "second up failed:\n\(again.all)")
+        #expect(try FileManager.default.attributesOfItem(atPath: access)[.modificationDate] as? Date == checkedAt,
+                "the second up checked the services' access again")
         let ps = try CapturedRun.of("ps", ["-eo", "user:32=,args="])
         let dask = ServiceConfinement.daskProcesses(psOutput: ps.stdout, installRoot: nodes + "/")
         #expect(dask.count >= 4, "scheduler, worker service and its two workers:\n\(ps.stdout)")
