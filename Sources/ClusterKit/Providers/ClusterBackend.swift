@@ -60,3 +60,21 @@ public protocol ServiceControl {
     /// A runner on the service's node and the command that prints (or follows) its log.
     func logSource(for service: ServiceRecord, cluster: String, tail: Int, follow: Bool) throws -> (CommandRunner, String)
 }
+
+/// One service a node starts right after its environment is ready (see `CombinedStarts`).
+public enum ServiceStart: Equatable, Sendable {
+    case scheduler
+    case workers(service: String, count: Int)
+}
+
+/// A backend that prepares a node's environment and starts that node's services in one
+/// round trip (SSH nodes, where each command costs a network round trip and a login shell).
+/// The reconciler uses it for every node whose services start right after its environment.
+public protocol CombinedStarts {
+    /// Connects to node `id` if needed, prepares its environment, then starts `starts` there,
+    /// all in one remote command, and returns their records. `endpoint` is where the scheduler
+    /// listens; it is asked for once the node is otherwise ready (it may still be being
+    /// settled on the scheduler's node). `report` hears the steps.
+    func prepareAndStart(on id: String, spec: ClusterSpec, starts: [ServiceStart],
+                         endpoint: () throws -> SchedulerEndpoint, report: (String) -> Void) throws -> [ServiceRecord]
+}

@@ -82,7 +82,7 @@ public final class LocalBackend: ClusterBackend, @unchecked Sendable {
         try AtomicFile.makeDirectory(homes.cache.appendingPathComponent("envs"), mode: 0o755)
         let prepared = try EnvironmentInstaller(runner: runner).prepare(
             spec.environment, root: homes.cache.appendingPathComponent("envs").path,
-            allowSystemInstall: false, then: try keeper.installCommand(), onStep: report)
+            allowSystemInstall: false, then: try keeper.installCommand(), onStep: report).path
         lock.withLock { environment = prepared }
     }
 

@@ -8,7 +8,7 @@ import Foundation
 /// Every mutable property (records, addresses, nodes, connecting, tunnels, facts, probed) is
 /// read and written under `lock` only; each node's first connection is made under that node's
 /// own lock in `connecting`. That is what makes it safe to share between threads.
-public final class SSHBackend: ClusterBackend, @unchecked Sendable {
+public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendable {
     public let nodeProvider: NodeProvider
     private let cluster: String
     private let access: SSHAccess
@@ -272,6 +272,65 @@ public final class SSHBackend: ClusterBackend, @unchecked Sendable {
                                                            node: node, tls: try installTLS(on: id, node: node))
             let pid = try node.keeper.start(service, role: .worker, argv: argv, environment: environment)
             return ServiceRecord(name: service, role: .worker, node: id, pid: pid, workerCount: count)
+        }
+    }
+
+    /// The environment's bootstrap, the node's TLS files and its service starts go as one
+    /// remote command; only the certificate travels before it, over SFTP, while the scheduler's
+    /// address may still be being settled.
+    public func prepareAndStart(on id: String, spec: ClusterSpec, starts: [ServiceStart],
+                                endpoint: () throws -> SchedulerEndpoint, report: (String) -> Void) throws -> [ServiceRecord] {
+        try onNode(id) { node in
+            var steps: [String] = []
+            var tlsPaths: NodeTLSPaths?
+            var staged: String?
+            if let tls {
+                let files = try tls.credential(for: id, addresses: certificateAddresses(of: id))
+                // The login user's home exists before anything of clusterctl's does.
+                let path = try NodeTLSInstaller.stage(files, runner: node.runner, stagingDirectory: node.facts.home)
+                staged = path
+                steps.append("echo 'clusterctl-step: TLS files' && "
+                             + NodeTLSInstaller.command(files, staged: path, directory: node.tlsDirectory,
+                                                        owner: node.serviceUser, sudo: node.sudo))
+                tlsPaths = NodeTLSInstaller.paths(in: node.tlsDirectory)
+            }
+            do {
+                let endpoint = try endpoint()
+                var records: [ServiceRecord] = []
+                for start in starts {
+                    let record: ServiceRecord
+                    let command: String
+                    switch start {
+                    case .scheduler:
+                        record = ServiceRecord(name: "scheduler", role: .scheduler, node: id)
+                        let argv = DaskCommands(environment: node.environmentDirectory).scheduler(spec, endpoint: endpoint, tls: tlsPaths)
+                        let environment = DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory, lifetime: spec.lifetime)
+                            .merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
+                        command = try node.keeper.startCommand(record.name, role: .scheduler, argv: argv, environment: environment)
+                    case .workers(let service, let count):
+                        record = ServiceRecord(name: service, role: .worker, node: id, workerCount: count)
+                        let (argv, environment) = try workerDefinition(spec, endpoint: endpoint, name: service, count: count,
+                                                                       on: id, node: node, tls: tlsPaths)
+                        command = try node.keeper.startCommand(service, role: .worker, argv: argv, environment: environment)
+                    }
+                    steps.append("echo \(ShellQuote.quote("clusterctl-step: start " + record.name)) && " + command)
+                    records.append(record)
+                }
+                let output = try node.prepareEnvironment(spec.environment, then: steps.joined(separator: " && "), onStep: report)
+                return try records.map { record in
+                    guard let started = StartedService.find(record.name, in: output) else {
+                        throw ClusterError("\(node.host): \(record.name) was started but its pid was not reported",
+                                           details: String(output.suffix(2000)))
+                    }
+                    var record = record
+                    record.pid = started.pid
+                    return record
+                }
+            } catch {
+                // The command removes the staged key once it runs; it may not have.
+                if let staged { _ = try? node.runner.run("rm -f " + ShellQuote.quote(staged), timeout: 30) }
+                throw error
+            }
         }
     }
 

@@ -75,16 +75,19 @@ struct SSHNode {
 
     /// Makes (or reuses) the node's environment and, in the same round trip, the service user
     /// (checked to import distributed from it where the services run), the services' own
-    /// directories and the keeper's files.
-    func prepareEnvironment(_ spec: EnvironmentSpec, onStep: (String) -> Void) throws {
+    /// directories and the keeper's files, then runs `then` (the node's first service starts);
+    /// returns what it all printed.
+    @discardableResult
+    func prepareEnvironment(_ spec: EnvironmentSpec, then followUp: String? = nil, onStep: (String) -> Void) throws -> String {
         var layout = ShellQuote.join(["mkdir", "-p", "-m", "0700", workDirectory, tlsDirectory])
         if let serviceAccount {
             layout = serviceAccount.directoriesCommand([workDirectory, tlsDirectory])
         }
-        _ = try EnvironmentInstaller(runner: runner).prepare(
+        return try EnvironmentInstaller(runner: runner).prepare(
             spec, directory: environmentDirectory, allowSystemInstall: true, serviceAccount: serviceAccount,
-            then: "echo 'clusterctl-step: service directories' && " + layout + " && " + (try keeper.installCommand()),
-            onStep: onStep)
+            then: "echo 'clusterctl-step: service directories' && " + layout + " && " + (try keeper.installCommand())
+                + (followUp.map { " && " + $0 } ?? ""),
+            onStep: onStep).output
     }
 }
 

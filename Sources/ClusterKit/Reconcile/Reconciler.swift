@@ -38,13 +38,17 @@ public struct Reconciler {
         var failedNodes = Set<String>()
         var missingWorkers = 0
         var endpointSettled = false
+        // Starts that go with their node's environment, in one job (and one remote command).
+        let combined = backend as? CombinedStarts
+        let earlyStarts = combined == nil ? [:] : Self.startsWithEnvironment(plan.actions)
+        var startedEarly: [PlanAction] = []
 
         for batch in Self.batches(plan.actions) {
             var runnable: [PlanAction] = []
             for action in batch {
                 if let node = action.node, failedNodes.contains(node) {
                     if case .startWorkers(_, _, let count) = action { missingWorkers += count }
-                } else {
+                } else if !startedEarly.contains(action) {
                     runnable.append(action)
                 }
             }
@@ -72,28 +76,46 @@ public struct Reconciler {
                 state.endpoint = try settleEndpoint(spec, state: state)
                 endpointSettled = true
             }
-            var jobs = runnable.map { action in { try perform(action, spec: spec, state: state) } }
             let settlesEndpoint = startsScheduler && !endpointSettled && batch.first?.batchKind == .prepare
+            // The endpoint is settled on the scheduler's node while the nodes connect; starts
+            // made with an environment wait for it.
+            let endpoint = Settled<SchedulerEndpoint>()
+            var jobs: [() throws -> (inout ClusterState) -> Void] = []
             if settlesEndpoint {
                 let known = state
                 jobs.append {
-                    let endpoint = try settleEndpoint(spec, state: known)
-                    return { $0.endpoint = endpoint }
+                    let settled = Result { try settleEndpoint(spec, state: known) }
+                    endpoint.set(settled)
+                    let value = try settled.get()
+                    return { $0.endpoint = value }
                 }
                 endpointSettled = true
+            } else {
+                endpoint.set(.success(state.endpoint))
             }
-            let results = concurrently(jobs) { job in try job() }
+            let known = state
+            jobs += runnable.map { action in
+                if let combined, case .prepareEnvironment(let node) = action, let starts = earlyStarts[node] {
+                    return { try prepareAndStart(node, starts, through: combined, spec: spec, state: known, endpoint: endpoint) }
+                }
+                return { try perform(action, spec: spec, state: known) }
+            }
+            var results = concurrently(jobs) { job in try job() }
             if settlesEndpoint {
-                switch results.last! {
+                switch results.removeFirst() {
                 case .success(let change): change(&state)
                 case .failure(let error):
+                    for case .success(let change) in results { change(&state) }
                     try store.save(state)
                     throw error
                 }
             }
             // Every step that worked is recorded before any failure is reported.
-            for case .success(let change) in results.prefix(runnable.count) { change(&state) }
+            for case .success(let change) in results { change(&state) }
             for (action, result) in zip(runnable, results) {
+                if case .success = result, case .prepareEnvironment(let node) = action {
+                    startedEarly += earlyStarts[node] ?? []
+                }
                 guard case .failure(let error) = result else { continue }
                 guard let node = action.node, action.isNodeLocal, node != backend.schedulerNode else {
                     state.supervisor = backend.supervisorKind
@@ -163,6 +185,80 @@ public struct Reconciler {
         return batches
     }
 
+    /// The starts of the scheduler and of worker services that run on a node right after its
+    /// environment is prepared in `actions`, by node; a refilled service (retired first) is not
+    /// among them.
+    static func startsWithEnvironment(_ actions: [PlanAction]) -> [String: [PlanAction]] {
+        var prepared = Set<String>()
+        var retired = Set<String>()
+        for action in actions {
+            if case .prepareEnvironment(let node) = action { prepared.insert(node) }
+            if case .retireWorkers(let service, _, _, _) = action { retired.insert(service) }
+        }
+        var starts: [String: [PlanAction]] = [:]
+        for action in actions {
+            switch action {
+            case .startScheduler(let node) where prepared.contains(node):
+                starts[node, default: []].append(action)
+            case .startWorkers(let service, let node, _) where prepared.contains(node) && !retired.contains(service):
+                starts[node, default: []].append(action)
+            default:
+                break
+            }
+        }
+        return starts
+    }
+
+    /// Prepares `node`'s environment and starts `starts` there in one job, through a backend
+    /// that does it in one round trip; waits for `endpoint` once the node is reached.
+    private func prepareAndStart(_ node: String, _ starts: [PlanAction], through combined: CombinedStarts, spec: ClusterSpec,
+                                 state: ClusterState, endpoint: Settled<SchedulerEndpoint>) throws -> (inout ClusterState) -> Void {
+        let known = try reachForEnvironment(node, spec: spec, state: state)
+        let services: [ServiceStart] = starts.compactMap { action in
+            switch action {
+            case .startScheduler: return .scheduler
+            case .startWorkers(let service, _, let count): return .workers(service: service, count: count)
+            default: return nil
+            }
+        }
+        let what = services.map { start -> String in
+            switch start {
+            case .scheduler: return "the scheduler"
+            case .workers(let service, let count): return "\(count) worker\(count == 1 ? "" : "s") (\(service))"
+            }
+        }.joined(separator: " and ")
+        reporter.node(node, .environment, "checking the Python environment, then starting \(what)")
+        let records = try combined.prepareAndStart(on: node, spec: spec, starts: services, endpoint: { try endpoint.wait() }) {
+            reporter.node(node, .environment, $0)
+        }
+        let started = records.map { $0.role == .scheduler ? "scheduler started" : "\($0.name) started" }.joined(separator: "; ")
+        reporter.node(node, .services, started + (records.contains { $0.role == .worker } ? "; waiting for its workers to register" : ""))
+        let path = backend.environmentPath
+        return { state in
+            state.environmentPath = path
+            if state.node(node) == nil, let known { state.upsert(known) }
+            state.advance([node], to: .environmentReady)
+            for record in records {
+                state.services.removeAll { $0.name == record.name }
+                if record.role == .scheduler { state.services.insert(record, at: 0) } else { state.services.append(record) }
+            }
+            state.advance([node], to: .servicesActive)
+        }
+    }
+
+    /// Connects to `node` before its environment is prepared, saying so; returns its record
+    /// where a pool's node is used for the first time (launched nodes have theirs already).
+    private func reachForEnvironment(_ node: String, spec: ClusterSpec, state: ClusterState) throws -> NodeRecord? {
+        let known = try state.node(node) ?? (nodes.makesNodes ? nil : nodes.list().first { $0.id == node })
+        if case .ec2(let ec2) = spec.provider, nodes.makesNodes {
+            reporter.node(node, .connecting, "waiting for SSH (gives up after \(Int(ec2.sshTimeout)) s)")
+        } else {
+            reporter.node(node, .connecting, "connecting")
+        }
+        try backend.reach(node)
+        return known
+    }
+
     /// Does one step and returns how it changes the state (applied once the batch is done).
     private func perform(_ action: PlanAction, spec: ClusterSpec, state: ClusterState) throws -> (inout ClusterState) -> Void {
         switch action {
@@ -190,14 +286,7 @@ public struct Reconciler {
             try nodes.deleteSharedResources { reporter.step($0) }
             return { _ in }
         case .prepareEnvironment(let node):
-            // A pool's node gets its record on first use; launched nodes have theirs already.
-            let known = try state.node(node) ?? (nodes.makesNodes ? nil : nodes.list().first { $0.id == node })
-            if case .ec2(let ec2) = spec.provider, nodes.makesNodes {
-                reporter.node(node, .connecting, "waiting for SSH (gives up after \(Int(ec2.sshTimeout)) s)")
-            } else {
-                reporter.node(node, .connecting, "connecting")
-            }
-            try backend.reach(node)
+            let known = try reachForEnvironment(node, spec: spec, state: state)
             reporter.node(node, .environment, "checking the Python environment")
             try backend.prepareEnvironment(on: node, spec: spec) { reporter.node(node, .environment, $0) }
             reporter.node(node, .environment, "environment ready")

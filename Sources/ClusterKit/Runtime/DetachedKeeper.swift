@@ -52,7 +52,7 @@ public struct DetachedKeeper: ServiceKeeper {
             + ShellQuote.join(["chmod", "0755", runtimeDirectory])
     }
 
-    public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
+    public func startCommand(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> String {
         var command = [python, script, "start", "--id", id(service), "--pidfile", pidFile(service), "--log", logFile(service)]
         if let serviceUser { command += ["--user", serviceUser] }
         // Dask closes a worker with status 0 when its scheduler goes away: the supervisor
@@ -65,11 +65,8 @@ public struct DetachedKeeper: ServiceKeeper {
         }
         command.append("--")
         command += argv
-        let result = try runner.run(sudo + ShellQuote.join(command), timeout: 60)
-        guard result.exitCode == 0, let pid = Self.pid(in: result.stdout) else {
-            throw ClusterError("\(runner.host): could not start \(service)", details: result.tail())
-        }
-        return pid
+        // The supervisor prints `running PID` once the service runs.
+        return StartedService.report(service, what: service, start: sudo + ShellQuote.join(command))
     }
 
     /// The watcher reads the new command before its next restart (`supervise.py redefine`);
@@ -154,13 +151,6 @@ public struct DetachedKeeper: ServiceKeeper {
     }
 
     public func purge() throws {}
-
-    static func pid(in output: String) -> Int32? {
-        for line in output.split(separator: "\n") where line.hasPrefix("running ") {
-            return Int32(line.dropFirst("running ".count).trimmingCharacters(in: .whitespaces))
-        }
-        return nil
-    }
 }
 
 /// clusterctl's files in a node's runtime directory: the supervisor script, the scheduler's

@@ -26,7 +26,8 @@ public struct EnvironmentInstaller {
         return requirement[..<end].lowercased().replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: ".", with: "-")
     }
 
-    /// Creates (or reuses) the environment and returns its path.
+    /// Creates (or reuses) the environment; returns its path and what the whole command
+    /// (`then` included) printed.
     ///
     /// Either `directory` is the environment's fixed path, or it is placed under `root` by
     /// content hash (interpreter version + package set) and shared by every cluster that
@@ -37,7 +38,7 @@ public struct EnvironmentInstaller {
     /// is replaced by the same Python version it can, or the bootstrap fails saying why).
     public func prepare(_ spec: EnvironmentSpec, directory: String? = nil, root: String? = nil,
                         allowSystemInstall: Bool, serviceAccount: ServiceAccount? = nil, then followUp: String? = nil,
-                        onStep: (String) -> Void = { _ in }) throws -> String {
+                        onStep: (String) -> Void = { _ in }) throws -> PreparedEnvironment {
         let script = try Templates.render("bootstrap/environment.sh", [
             "python": spec.python,
             "python_minor": spec.lockstep?.python ?? "",
@@ -51,7 +52,12 @@ public struct EnvironmentInstaller {
             "systemd_properties": serviceAccount?.systemdProperties ?? [],
         ])
         onStep("bootstrap: Python, environment and packages (gives up after \(Int(Self.timeout / 60)) min)")
-        let command = ShellQuote.join(["/bin/sh", "-c", script, "clusterctl-bootstrap"]) + (followUp.map { " && " + $0 } ?? "")
+        // The script travels compressed (a third of its size), so that it, the runtime files and
+        // a node's service starts fit in the one request an SSH server takes.
+        let packed = try Gzip.compress(Data(script.utf8)).base64EncodedString()
+        let command = "clusterctl_bootstrap=$(printf '%s' \(packed) | base64 -d | gzip -dc) && "
+            + ShellQuote.join(["/bin/sh", "-c"]) + " \"$clusterctl_bootstrap\" clusterctl-bootstrap"
+            + (followUp.map { " && " + $0 } ?? "")
         let result = try runner.run(command, timeout: Self.timeout)
         let step = result.stdout.split(separator: "\n").last { $0.hasPrefix("clusterctl-step: ") }
             .map { String($0.dropFirst("clusterctl-step: ".count)) } ?? "start"
@@ -66,7 +72,7 @@ public struct EnvironmentInstaller {
                                details: result.tail())
         }
         let words = line.dropFirst("clusterctl-env: ".count).split(separator: " ")
-        return words.dropLast().joined(separator: " ")
+        return PreparedEnvironment(path: words.dropLast().joined(separator: " "), output: result.stdout)
     }
 
     /// The installer's last lines, without our own step markers.
@@ -75,4 +81,12 @@ public struct EnvironmentInstaller {
             .filter { !$0.hasPrefix("clusterctl-step: ") && !$0.hasPrefix("clusterctl: ") }
         return lines.suffix(12).joined(separator: "\n")
     }
+}
+
+/// An environment `EnvironmentInstaller.prepare` made or reused.
+public struct PreparedEnvironment: Sendable {
+    /// Where it is.
+    public var path: String
+    /// What the bootstrap and the command after it printed on stdout.
+    public var output: String
 }

@@ -13,25 +13,43 @@ public struct NodeTLSPaths: Codable, Equatable, Sendable {
 /// write), never in a command line; one shell command then moves them into `directory`,
 /// owned by the services' user, mode 0600.
 enum NodeTLSInstaller {
-    /// Installs `credential` in `directory` on the runner's node, staging through `stagingDirectory`
-    /// (a folder of the login user's); `owner` is the services' user (nil: the login user),
-    /// `sudo` the prefix that makes the login user root (empty when it is root or needs none).
     /// Where `install` puts the files in `directory`.
     static func paths(in directory: String) -> NodeTLSPaths {
         NodeTLSPaths(authority: directory + "/ca.pem", certificate: directory + "/node.pem")
     }
 
+    /// Installs `files` in `directory` on the runner's node, staging through `stagingDirectory`
+    /// (a folder of the login user's); `owner` is the services' user (nil: the login user),
+    /// `sudo` the prefix that makes the login user root (empty when it is root or needs none).
     static func install(_ files: NodeTLSFiles, runner: CommandRunner, directory: String,
                         stagingDirectory: String, owner: String?, sudo: String) throws -> NodeTLSPaths {
-        let paths = Self.paths(in: directory)
-        let staged = "\(stagingDirectory)/.tls-\(UUID().uuidString.lowercased()).pem"
+        let staged = try stage(files, runner: runner, stagingDirectory: stagingDirectory)
+        let result = try runner.run(command(files, staged: staged, directory: directory, owner: owner, sudo: sudo), timeout: 60)
+        guard result.exitCode == 0 else {
+            throw ClusterError("\(runner.host): could not install the node's TLS certificate in \(directory)", details: result.tail())
+        }
+        return paths(in: directory)
+    }
+
+    /// Uploads the certificate and key (if `files` has them) to a new file of their own in
+    /// `stagingDirectory` (0600); returns its path, for `command`.
+    static func stage(_ files: NodeTLSFiles, runner: CommandRunner, stagingDirectory: String) throws -> String {
+        let staged = "\(stagingDirectory)/.clusterctl-tls-\(UUID().uuidString.lowercased()).pem"
         if let pem = files.certificateAndKeyPEM {
             try runner.upload(Data(pem.utf8), to: staged, mode: 0o600)
         }
+        return staged
+    }
+
+    /// The shell command that moves what `stage` uploaded to `staged` into `directory` and
+    /// writes the CA certificates beside it; a subshell of its own, so it can run inside a
+    /// longer command. The staged file is removed however it ends.
+    static func command(_ files: NodeTLSFiles, staged: String, directory: String, owner: String?, sudo: String) -> String {
+        let paths = Self.paths(in: directory)
         let ownership = owner.map { ["-o", $0, "-g", $0] } ?? []
         let authority = Data(files.authorityPEM.utf8).base64EncodedString()
         let q = ShellQuote.quote
-        var command = "trap \(q("rm -f " + q(staged))) EXIT; set -e; umask 077; "
+        var command = "(trap \(q("rm -f " + q(staged))) EXIT; set -e; umask 077; "
             + sudo + ShellQuote.join(["install", "-d", "-m", "0700"] + ownership + [directory]) + "; "
         // Each file is written beside its target under a name of its own, then renamed over
         // it: a service starting meanwhile (or a second install) reads a whole file.
@@ -42,12 +60,8 @@ enum NodeTLSInstaller {
         }
         command += "printf '%s' \(authority) | base64 -d | " + sudo + "tee " + q(paths.authority + suffix) + " >/dev/null; "
             + sudo + "chmod 0644 " + q(paths.authority + suffix) + "; "
-            + sudo + "mv -f " + q(paths.authority + suffix) + " " + q(paths.authority)
-        let result = try runner.run(command, timeout: 60)
-        guard result.exitCode == 0 else {
-            throw ClusterError("\(runner.host): could not install the node's TLS certificate in \(directory)", details: result.tail())
-        }
-        return paths
+            + sudo + "mv -f " + q(paths.authority + suffix) + " " + q(paths.authority) + ")"
+        return command
     }
 }
 

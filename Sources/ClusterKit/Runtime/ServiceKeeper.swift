@@ -9,8 +9,14 @@ public protocol ServiceKeeper {
     /// A shell command that places what the keeper needs on the node (directories, scripts);
     /// run once per node, in the same round trip as the environment bootstrap.
     func installCommand() throws -> String
-    /// Starts `service` unless it already runs; returns its main pid if known.
-    func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32?
+    /// The runner the keeper acts through.
+    var runner: CommandRunner { get }
+    /// A shell command that starts `service` (replacing a copy an interrupted run left) once
+    /// `installCommand` has run, and then prints `clusterctl-started <service> <pid>` (the pid
+    /// empty when unknown); on failure it says `clusterctl: could not start ...` on stderr and
+    /// fails. `start` runs it alone; an SSH node's first start runs it after its bootstrap, in
+    /// the same round trip.
+    func startCommand(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> String
     /// Makes the keeper's next start of `service` (a restart after it exits) run `argv`
     /// instead; the running service is left alone.
     func redefine(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws
@@ -25,6 +31,15 @@ public protocol ServiceKeeper {
 }
 
 extension ServiceKeeper {
+    /// Starts `service` unless it already runs; returns its main pid if known.
+    public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
+        let result = try runner.run(try startCommand(service, role: role, argv: argv, environment: environment), timeout: 120)
+        guard result.exitCode == 0, let started = StartedService.find(service, in: result.stdout) else {
+            throw ClusterError("\(runner.host): could not start \(service)", details: result.tail())
+        }
+        return started.pid
+    }
+
     /// Which of `services` run, in one round trip.
     public func running(_ services: [(name: String, role: ServiceRole)]) throws -> Set<String> {
         try check(services).running
@@ -81,5 +96,32 @@ public struct ServiceHistory: Codable, Sendable, Equatable {
         let names: [Int32: String] = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE",
                                       9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM"]
         return names[number] ?? "signal \(number)"
+    }
+}
+
+/// What a keeper's `startCommand` prints once its service runs.
+struct StartedService {
+    /// The service's main pid (nil: not known yet).
+    var pid: Int32?
+
+    static let prefix = "clusterctl-started "
+
+    /// The shell command that runs `start` (which prints a line ending in the service's pid,
+    /// or prints nothing useful when `pid` is given) and reports `service` started, or says it
+    /// could not start `what`.
+    static func report(_ service: String, what: String, start: String, pid: String = "${started##* }") -> String {
+        let q = ShellQuote.quote
+        return "{ started=$(\(start)) && echo \(q(prefix.trimmingCharacters(in: .whitespaces))) \(q(service)) \"\(pid)\"; } "
+            + "|| { echo \(q("clusterctl: could not start " + what)) >&2; false; }"
+    }
+
+    /// What `report` printed for `service`; nil if it printed nothing for it.
+    static func find(_ service: String, in output: String) -> StartedService? {
+        for line in output.split(separator: "\n") where line.hasPrefix(prefix) {
+            let words = line.dropFirst(prefix.count).split(separator: " ")
+            guard words.first.map(String.init) == service else { continue }
+            return StartedService(pid: words.dropFirst().first.flatMap { Int32($0) }.flatMap { $0 > 0 ? $0 : nil })
+        }
+        return nil
     }
 }

@@ -122,16 +122,12 @@ public struct SystemdKeeper: ServiceKeeper {
         try RuntimeFiles.command(in: runtimeDirectory, directoryMode: "0755")
     }
 
-    public func start(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> Int32? {
+    public func startCommand(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> String {
         let unit = unitName(role)
-        let command = try installUnit(role, argv: argv, environment: environment)
-            + " && \(sudo)systemctl enable --quiet \(unit) && "
-            + "\(sudo)systemctl restart \(unit) && systemctl show -p MainPID --value \(unit)"
-        let result = try runner.run(command, timeout: 120)
-        guard result.exitCode == 0 else {
-            throw ClusterError("\(runner.host): could not start \(unit)", details: result.tail())
-        }
-        return Int32(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let start = try installUnit(role, argv: argv, environment: environment)
+            + " && \(sudo)systemctl enable --quiet \(unit) && \(sudo)systemctl restart \(unit)"
+            + " && systemctl show -p MainPID --value \(unit)"
+        return StartedService.report(service, what: unit, start: start)
     }
 
     /// Rewrites the unit and reloads systemd without restarting the unit: its next restart
@@ -143,17 +139,17 @@ public struct SystemdKeeper: ServiceKeeper {
         }
     }
 
-    /// Uploads the unit for `role` running `argv`; returns the command that puts it in place
-    /// and reloads systemd.
+    /// The command that writes the unit for `role` running `argv` (carried inside it, as the
+    /// runtime files are), puts it in place and reloads systemd.
     private func installUnit(_ role: ServiceRole, argv: [String], environment: [String: String]) throws -> String {
         let unit = unitName(role)
         let text = try Self.renderUnit(cluster: cluster, role: role, argv: argv, environment: environment,
                                        workingDirectory: runtimeDirectory, user: user, sandbox: sandbox(role),
                                        powerOff: powerOffWhenEnded)
-        let staged = "\(runtimeDirectory)/\(unit)"
-        try runner.upload(Data(text.utf8), to: staged, mode: 0o644)
-        let target = "/etc/systemd/system/\(unit)"
-        return "\(sudo)install -m 0644 \(ShellQuote.quote(staged)) \(ShellQuote.quote(target)) && \(sudo)systemctl daemon-reload"
+        let staged = ShellQuote.quote("\(runtimeDirectory)/\(unit)")
+        let target = ShellQuote.quote("/etc/systemd/system/\(unit)")
+        return "printf '%s' \(Data(text.utf8).base64EncodedString()) | base64 -d > \(staged)"
+            + " && \(sudo)install -m 0644 \(staged) \(target) && \(sudo)systemctl daemon-reload"
     }
 
     public func stop(_ service: String, role: ServiceRole) throws {
