@@ -397,13 +397,14 @@ public struct Reconciler {
             }
             // A service that exited (a port taken after the check, a broken environment, workers
             // whose scheduler went away) is looked for after 1 s, then less and less often (each
-            // look is a command on every node, taking CPU from the Dask processes starting
-            // there), up to every 8 s; it must be seen stopped twice in a row, so once one is
-            // seen stopped the next look comes after 1 s. One its keeper is restarting is not
-            // stopped: a keeper that gives up leaves it stopped.
+            // look is a command on every node it asks, taking CPU from the Dask processes
+            // starting there), up to every 8 s; it must be seen stopped twice in a row, so once
+            // one is seen stopped the next look comes after 1 s. One its keeper is restarting is
+            // not stopped: a keeper that gives up leaves it stopped. Services the scheduler
+            // vouches for (it answers; all their workers registered) are not asked about.
             if identity?.liveWorkers.count != count, checked.elapsed >= checkEvery {
                 checked = Stopwatch()
-                let exited = serviceExit(state)
+                let exited = serviceExit(state, unlessVouchedBy: identity)
                 if let exited, exited.service == lastExited { throw exited.error }
                 lastExited = exited?.service
                 checkEvery = exited == nil ? min(checkEvery * 2, 8) : 1
@@ -424,10 +425,15 @@ public struct Reconciler {
     }
 
     /// The error for a service that has exited while the wait went on, with the tail of its
-    /// log; nil while they all run (or cannot be checked: the wait goes on).
-    private func serviceExit(_ state: ClusterState) -> (service: String, error: ClusterError)? {
-        guard let states = try? backend.states(of: state.services, cluster: state.name),
-              let exited = state.services.first(where: { states.state(of: $0.name) == .stopped }) else { return nil }
+    /// log; nil while they all run (or cannot be checked: the wait goes on). The scheduler,
+    /// when it answers, and services whose workers it all lists are taken to run.
+    private func serviceExit(_ state: ClusterState, unlessVouchedBy identity: SchedulerIdentity?) -> (service: String, error: ClusterError)? {
+        let registered = Set(identity?.liveWorkers.map(\.name) ?? [])
+        let unvouched = state.services.filter { service in
+            service.role == .scheduler ? identity == nil : !service.liveWorkerNames.allSatisfy(registered.contains)
+        }
+        guard !unvouched.isEmpty, let states = try? backend.states(of: unvouched, cluster: state.name),
+              let exited = unvouched.first(where: { states.state(of: $0.name) == .stopped }) else { return nil }
         var log = ""
         if let (runner, command) = try? backend.logSource(for: exited, cluster: state.name, tail: 15, follow: false),
            let result = try? runner.run(command, timeout: 15) {
