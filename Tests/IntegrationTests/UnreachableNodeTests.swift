@@ -1,3 +1,4 @@
+import ClusterKit
 import Foundation
 import Testing
 
@@ -81,6 +82,38 @@ struct UnreachableNodeTests {
         let saved = try JSONSerialization.jsonObject(with: Data(contentsOf: stateFile)) as? [String: Any]
         let workerFacts = (saved?["nodeFacts"] as? [String: [String: Any]])?["127.0.0.3"]
         #expect(workerFacts?["systemd"] as? Bool == false, "the fresh facts were not kept: \(workerFacts ?? [:])")
+        let down = try cluster.clusterctl(["down", cluster.name, "--yes"], timeout: 300)
+        #expect(down.status == 0, "down:\n\(down.all)")
+        #expect(cluster.markedProcesses().isEmpty)
+    }
+
+    /// A new cluster on hosts an earlier one used starts from what they said then (kept in the
+    /// cache, not asked again); a host that changed meanwhile is asked again where the old
+    /// facts make a step fail, and the cache takes the new answer.
+    @Test func hostFactsAreKeptAcrossClustersAndAskedAgainWhenStale() throws {
+        let pool = try SSHHostPool(addresses: ["127.0.0.2", "127.0.0.3"])
+        defer { pool.stop() }
+        let cache = HostFactsCache(homes: Homes.resolve(home: nil)).directory
+        let workerFacts = cache.appendingPathComponent("\(NSUserName())@127.0.0.3_\(pool.port).json")
+        defer { try? FileManager.default.removeItem(at: workerFacts) }
+        // The worker host "was reinstalled" since an earlier cluster said it runs systemd.
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        let uid = String(getuid())
+        let stale = #"{"uid":"\#(uid)","home":"/nonexistent","systemd":true,"privilege":"root"}"#
+        try Data(stale.utf8).write(to: workerFacts)
+
+        let cluster = try LocalClusterHarness(prefix: "hostfacts")
+        defer { cluster.tearDown() }
+        let file = try pool.clusterFile(name: cluster.name, scheduler: "127.0.0.2", workers: ["127.0.0.3"], count: 1)
+        let up = try cluster.clusterctl(["up", file], timeout: 600)
+        try #require(up.status == 0, "up on stale cached facts:\n\(up.all)")
+        #expect(try cluster.python(LocalClusterLifecycleTests.computeScript).stdout.contains("RESULT -285"))
+        let kept = try JSONSerialization.jsonObject(with: Data(contentsOf: workerFacts)) as? [String: Any]
+        #expect(kept?["systemd"] as? Bool == false && kept?["home"] as? String != "/nonexistent",
+                "the cache kept the stale facts: \(kept ?? [:])")
+        let schedulerFacts = cache.appendingPathComponent("\(NSUserName())@127.0.0.2_\(pool.port).json")
+        #expect(FileManager.default.fileExists(atPath: schedulerFacts.path), "the scheduler host's facts were not kept")
+        try? FileManager.default.removeItem(at: schedulerFacts)
         let down = try cluster.clusterctl(["down", cluster.name, "--yes"], timeout: 300)
         #expect(down.status == 0, "down:\n\(down.all)")
         #expect(cluster.markedProcesses().isEmpty)

@@ -14,7 +14,7 @@ public enum Backends {
             let knownHosts = try StateStore(homes: homes).directory(for: spec.name).appendingPathComponent("known_hosts").path
             let nodes = FixedNodes(scheduler: ssh.scheduler, workers: ssh.workers, listenAddresses: ssh.listenAddresses)
             return SSHBackend(spec: spec, access: ssh.access, installDir: ssh.installDir, nodeProvider: nodes,
-                              facts: state?.nodeFacts ?? [:], tls: tls) { _, address in
+                              facts: state?.nodeFacts ?? [:], hostFacts: HostFactsCache(homes: homes), tls: tls) { _, address in
                 let runner = SSHRunner(host: address, access: ssh.access, clusterKnownHosts: knownHosts)
                 try runner.connect()
                 return runner

@@ -28,21 +28,25 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
     private var tunnels: [Int: PortForward] = [:]
 
     private var facts: [String: NodeFacts]
+    /// Facts hosts gave earlier clusters (nil: none kept, as for launched instances).
+    private let hostFacts: HostFactsCache?
     /// Nodes whose facts this backend asked for itself, rather than took from the state.
     private var probed: Set<String> = []
 
     /// A backend for `spec` on the nodes of `nodeProvider` (those of a fixed pool are known at
     /// once; launched ones once `use(_:)` hands them over); `connect` opens a runner to a node's
-    /// address (an `SSHRunner` in production); `facts` are what nodes already told an earlier command.
+    /// address (an `SSHRunner` in production); `facts` are what nodes already told an earlier command,
+    /// `hostFacts` what hosts told earlier clusters.
     public init(spec: ClusterSpec, access: SSHAccess, installDir: String?, nodeProvider: NodeProvider,
-                facts: [String: NodeFacts], schedulerBindsEverywhere: Bool = false, tls: ClusterTLS? = nil,
-                connect: @escaping (_ node: NodeRecord, _ address: String) throws -> CommandRunner) {
+                facts: [String: NodeFacts], hostFacts: HostFactsCache? = nil, schedulerBindsEverywhere: Bool = false,
+                tls: ClusterTLS? = nil, connect: @escaping (_ node: NodeRecord, _ address: String) throws -> CommandRunner) {
         cluster = spec.name
         self.access = access
         self.installDir = installDir
         self.nodeProvider = nodeProvider
         python = spec.environment.python
         self.facts = facts
+        self.hostFacts = hostFacts
         self.schedulerBindsEverywhere = schedulerBindsEverywhere
         self.tls = tls
         self.connect = connect
@@ -94,8 +98,9 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
             let address = try address(of: id).ssh
             let record = lock.withLock { records[id] } ?? NodeRecord(id: id, role: .worker, phase: .running)
             let runner = try connect(record, address)
-            let known = lock.withLock { facts[id] }
+            let known = lock.withLock { facts[id] } ?? hostFacts?.facts(user: access.user, host: address, port: access.port)
             let nodeFacts = try known ?? SSHNode.probe(host: id == address ? id : "\(id) (\(address))", runner: runner)
+            if known == nil { hostFacts?.save(nodeFacts, user: access.user, host: address, port: access.port) }
             let node = SSHNode(host: address, runner: runner, facts: nodeFacts, cluster: cluster, user: access.user,
                                installDir: installDir, python: python, powerOffWhenEnded: nodeProvider.makesNodes)
             lock.withLock {
@@ -125,6 +130,9 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
             lock.withLock {
                 facts[id] = fresh
                 nodes[id] = rebuilt
+            }
+            if let address = try? address(of: id).ssh {
+                hostFacts?.save(fresh, user: access.user, host: address, port: access.port)
             }
             return try body(rebuilt)
         }
