@@ -205,9 +205,10 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
                 sys.exit(f"{key} {port} {host} {e.strerror}")
             print(s.getsockname()[1])
         """
-        let argv = [python, "-c", code, bindHost, String(spec.scheduler.port), "port",
+        let argv = ["-c", code, bindHost, String(spec.scheduler.port), "port",
                     dashboardHost ?? "127.0.0.1", String(spec.scheduler.dashboardPort), "dashboard_port"]
-        let result = try node.runner.run(ShellQuote.join(argv), timeout: 30)
+        let interpreter = ShellQuote.preferring(node.environmentDirectory + "/bin/python", over: python)
+        let result = try node.runner.run(interpreter + " " + ShellQuote.join(argv), timeout: 30)
         let ports = result.stdout.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard result.exitCode == 0, ports.count == 2 else {
             let words = result.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 3).map(String.init)

@@ -12,4 +12,11 @@ public enum ShellQuote {
     public static func join(_ argv: [String]) -> String {
         argv.map(quote).joined(separator: " ")
     }
+
+    /// One shell word that names `preferred` where it is executable on the host, else
+    /// `fallback` (an interpreter inside the node's environment is a real binary, where the
+    /// `python3` on PATH may be a version manager's shim that costs 0.1 s per start).
+    public static func preferring(_ preferred: String, over fallback: String) -> String {
+        "\"$([ -x \(quote(preferred)) ] && echo \(quote(preferred)) || echo \(quote(fallback)))\""
+    }
 }
