@@ -104,7 +104,10 @@ VERSION=$("$PY" -c 'import os, sys; print(sys.implementation.name, sys.version.s
 if [ -z "$ENV_DIR" ]; then INSTALL_DIR=; else INSTALL_DIR=$(dirname "$ENV_DIR"); fi
 
 minor_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; }
-if [ -n "$PYTHON_MINOR" ] && [ "$(minor_of "$PY")" != "$PYTHON_MINOR" ]; then
+# The major.minor of the interpreter VERSION describes (`cpython 3.11.7 x86_64` -> 3.11),
+# without starting it again (a version manager's shim costs 0.1 s or more per start).
+version_minor() { printf '%s\n' "$VERSION" | cut -d' ' -f2 | cut -d. -f1,2; }
+if [ -n "$PYTHON_MINOR" ] && [ "$(version_minor)" != "$PYTHON_MINOR" ]; then
   # Pinned to the client's Python (environment.match_client): that version from PATH or the
   # usual places, else from uv (beside the environment, or beside the shared environments).
   WAS=$PY
@@ -129,7 +132,7 @@ if [ -n "$SERVICE_USER" ] && ! service_can_run "$PY"; then
   # An interpreter the services cannot run (one under a home directory, such as pyenv's or
   # uv's managed Pythons under /root): take the same Python version from the system, or
   # have uv install it beside the environment.
-  MINOR=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  MINOR=$(version_minor)
   WAS=$PY
   PY=
   for candidate in "/usr/local/bin/python$MINOR" "/usr/bin/python$MINOR" "/bin/python$MINOR"; do
