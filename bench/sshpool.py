@@ -4,6 +4,7 @@ Each host is its own sshd started by Tests/Fixtures/sshd-host on its own 127.0.0
 all share one port and accept one fresh ed25519 client key. `stop()` stops every sshd by the
 pid its directory records, and is safe to call more than once.
 """
+import os
 import pathlib
 import subprocess
 
@@ -15,9 +16,11 @@ PORT_TAKEN = 3
 class SSHPool:
     """sshd on each of `addresses` under `directory`, with a client key in `directory/key`."""
 
-    def __init__(self, directory: pathlib.Path, addresses: list[str]):
+    def __init__(self, directory: pathlib.Path, addresses: list[str], session_env=None):
         self.directory = directory
         self.addresses = addresses
+        # address -> {NAME: VALUE} set in every SSH session of that host (sshd's SetEnv).
+        self.session_env = session_env or {}
         self.key = directory / "key" / "id_ed25519"
         self.port = None
         self.pids: dict[str, int] = {}
@@ -37,9 +40,11 @@ class SSHPool:
                                            stdout=subprocess.PIPE, text=True).stdout)
             taken = False
             for address in self.addresses:
+                setenv = " ".join(f"{k}={v}" for k, v in self.session_env.get(address, {}).items())
                 started = subprocess.run([str(FIXTURE), "start", str(self.host_directory(address)), address,
                                           str(self.port), str(authorized)],
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                         env=dict(os.environ, SSHD_HOST_SETENV=setenv))
                 if started.returncode == PORT_TAKEN:
                     taken = True
                     break
