@@ -113,7 +113,10 @@ enum ServiceConfinement {
     static func daskProcesses(psOutput: String, installRoot: String) -> [(user: String, args: String)] {
         psOutput.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            guard fields.count == 2, fields[1].contains(installRoot), fields[1].contains("/env/bin/") else { return nil }
+            // clusterctl's supervisor (supervise.py) runs as root by design, on the environment's
+            // interpreter too; the Dask processes are what must run as the service user.
+            guard fields.count == 2, fields[1].contains(installRoot), fields[1].contains("/env/bin/"),
+                  !fields[1].contains("supervise.py") else { return nil }
             return (String(fields[0]), String(fields[1]))
         }
     }

@@ -68,7 +68,8 @@ struct SSHNode {
         } else {
             keeper = DetachedKeeper(runner: runner, cluster: cluster, python: python,
                                     runtimeDirectory: directory + "/run", logDirectory: directory + "/logs",
-                                    serviceUser: serviceUser, sudo: facts.privilege == .sudo)
+                                    serviceUser: serviceUser, sudo: facts.privilege == .sudo,
+                                    environmentPython: directory + "/env/bin/python")
             serviceAccount = serviceUser.map { ServiceAccount(user: $0, sudo: sudo, systemdProperties: nil) }
         }
     }

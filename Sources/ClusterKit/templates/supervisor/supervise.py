@@ -262,7 +262,10 @@ def start(args):
             # The service's command travels in the environment, so `ps` shows the watcher
             # as what it is rather than as another copy of the service.
             env[ARGS_VARIABLE] = json.dumps(args.raw)
-            argv = [sys.executable, os.path.abspath(__file__), "watch", "--id", args.id, "--report-fd", str(report_w)]
+            # Isolated and without site (as clusterctl starts it): the watcher needs the standard
+            # library only, and runs as root where services have a user of their own.
+            argv = [sys.executable, "-I", "-S", os.path.abspath(__file__), "watch", "--id", args.id,
+                    "--report-fd", str(report_w)]
             os.set_inheritable(report_w, True)
             os.execve(sys.executable, argv, env)
         finally:
