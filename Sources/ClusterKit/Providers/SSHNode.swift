@@ -11,6 +11,8 @@ struct SSHNode {
     var environmentDirectory: String { installDirectory + "/env" }
     var runtimeDirectory: String { installDirectory + "/run" }
     var logDirectory: String { installDirectory + "/logs" }
+    /// Wheels shipped from the machine running clusterctl (`environment.offline`).
+    var wheelhouseDirectory: String { installDirectory + "/wheelhouse" }
     /// Holds the node's TLS files (CA certificate, its certificate and key), readable by the
     /// services' user only.
     var tlsDirectory: String { installDirectory + "/tls" }
@@ -75,7 +77,8 @@ struct SSHNode {
 
     /// Makes (or reuses) the node's environment and, in the same round trip, the service user
     /// (checked to import distributed from it where the services run), the services' own
-    /// directories and the keeper's files.
+    /// directories and the keeper's files. Wheels shipped for `environment.offline` go to
+    /// `wheelhouseDirectory`.
     func prepareEnvironment(_ spec: EnvironmentSpec, onStep: (String) -> Void) throws {
         var layout = ShellQuote.join(["mkdir", "-p", "-m", "0700", workDirectory, tlsDirectory])
         if let serviceAccount {
@@ -84,7 +87,7 @@ struct SSHNode {
         _ = try EnvironmentInstaller(runner: runner).prepare(
             spec, directory: environmentDirectory, allowSystemInstall: true, serviceAccount: serviceAccount,
             then: "echo 'clusterctl-step: service directories' && " + layout + " && " + (try keeper.installCommand()),
-            onStep: onStep)
+            wheels: wheelhouseDirectory, onStep: onStep)
     }
 }
 
