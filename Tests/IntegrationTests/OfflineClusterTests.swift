@@ -52,6 +52,30 @@ struct OfflineClusterTests {
         #expect(cluster.markedProcesses().isEmpty, "left running: \(cluster.markedProcesses())")
     }
 
+    /// A package with no wheel for the nodes: `up` fails naming the host and the package after
+    /// one fetch, leaves no wheelhouse a rerun would trust, and suggests `off`.
+    @Test func aPackageWithNoWheelIsNamedAndCachesNothing() throws {
+        let pool = try SSHHostPool(addresses: ["127.0.0.2", "127.0.0.3"])
+        defer { pool.stop() }
+        let cluster = try LocalClusterHarness(prefix: "nowhl")
+        defer { cluster.tearDown() }
+        let cache = cluster.directory.appendingPathComponent("cache")
+        let file = try pool.clusterFile(name: cluster.name, scheduler: "127.0.0.2", workers: ["127.0.0.3"], count: 1)
+        let missing = "clusterctl-no-such-package-7f3a==1.0"
+        try (String(contentsOfFile: file, encoding: .utf8) + "\nenvironment:\n  base: minimal\n  packages: [\(missing)]\n  offline: on\n")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+
+        let up = try clusterctl(cluster, cache: cache, ["up", file], timeout: 600)
+        #expect(up.status == 1, "up:\n\(up.all)")
+        // The scheduler's node is prepared first; the failure there stops the plan.
+        #expect(up.stderr.contains("error: 127.0.0.2: no wheel of \(missing) fits the nodes (CPython 3."), "\(up.stderr)")
+        #expect(up.stderr.contains("environment.offline: off"), "\(up.stderr)")
+        #expect(up.stderr.components(separatedBy: "wheelhouse: fetching").count - 1 == 1, "one fetch:\n\(up.stderr)")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("clusterctl/wheelhouse").path)) ?? []
+        #expect(left.isEmpty, "left in the cache: \(left)")
+        #expect(cluster.markedProcesses().isEmpty)
+    }
+
     /// The default, `offline: auto`, on a host that reaches the package index: it installs from
     /// the index as before, and nothing is fetched here or shipped.
     @Test func autoWithTheIndexInReachInstallsFromIt() throws {

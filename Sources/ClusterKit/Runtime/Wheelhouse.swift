@@ -41,7 +41,14 @@ public struct Wheelhouse: Sendable {
                 onStep("wheelhouse: using \(directory.path)")
                 return directory
             }
-            try fill(directory, target: target, packages: packages, onStep: onStep)
+            // The nodes waiting for the same wheels hear the same failure, not a fetch each.
+            if let failure = Self.locksGuard.withLock({ Self.failures[directory.path] }) { throw failure }
+            do {
+                try fill(directory, target: target, packages: packages, onStep: onStep)
+            } catch {
+                Self.locksGuard.withLock { Self.failures[directory.path] = error }
+                throw error
+            }
             return directory
         }
     }
@@ -88,6 +95,8 @@ public struct Wheelhouse: Sendable {
 
     private static let locksGuard = NSLock()
     nonisolated(unsafe) private static var locks: [String: NSLock] = [:]
+    /// Fetches that failed in this process, by directory (read and written under `locksGuard`).
+    nonisolated(unsafe) private static var failures: [String: any Error] = [:]
 
     /// One lock per directory, for the life of the process.
     private static func lock(for path: String) -> NSLock {
