@@ -50,6 +50,19 @@ struct OfflineClusterTests {
         let down = try clusterctl(cluster, cache: cache, ["down", cluster.name, "--yes"], timeout: 300)
         #expect(down.status == 0, "down:\n\(down.all)")
         #expect(cluster.markedProcesses().isEmpty, "left running: \(cluster.markedProcesses())")
+
+        // With its environment gone, a host builds it again from the wheels it already has.
+        let worker = pool.directory.appendingPathComponent("nodes/127.0.0.3").path
+        try FileManager.default.removeItem(atPath: worker + "/env")
+        let rebuild = try clusterctl(cluster, cache: cache, ["up", file], timeout: 900)
+        try #require(rebuild.status == 0, "up after the environment was removed:\n\(rebuild.all)")
+        #expect(rebuild.stderr.contains("127.0.0.3: environment: all \(wheels.count) wheels already in \(worker)/wheelhouse; nothing to ship"),
+                "\(rebuild.stderr)")
+        #expect(!rebuild.stderr.contains("shipping") && !rebuild.stderr.contains("wheelhouse: fetching"), "\(rebuild.stderr)")
+        #expect(rebuild.stderr.contains("127.0.0.3: environment: packages installed with no index"), "\(rebuild.stderr)")
+        #expect(try cluster.python(LocalClusterLifecycleTests.computeScript).stdout.contains("RESULT -285"))
+        let downAgain = try clusterctl(cluster, cache: cache, ["down", cluster.name, "--yes"], timeout: 300)
+        #expect(downAgain.status == 0, "down:\n\(downAgain.all)")
     }
 
     /// A package with no wheel for the nodes: `up` fails naming the host and the package after

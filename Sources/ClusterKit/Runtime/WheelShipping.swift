@@ -20,6 +20,10 @@ struct WheelShipping {
             try FileManager.default.attributesOfItem(atPath: local.appendingPathComponent($0).path)[.size] as? Int ?? 0
         }
         let total = Double(sizes.reduce(0, +)) / 1e6
+        guard !missing.isEmpty else {
+            onStep("all \(wheels.count) wheels already in \(directory); nothing to ship")
+            return
+        }
         onStep(String(format: "shipping %d wheels (%.1f MB) to %@; %d already there", missing.count, total, directory,
                       wheels.count - missing.count))
         for (index, name) in missing.enumerated() {
