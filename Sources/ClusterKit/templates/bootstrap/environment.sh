@@ -169,6 +169,11 @@ service_access_failure() {
   fail 26 "the services' user '$SERVICE_USER' cannot use the environment $ENV_DIR: $(first_closed "$ENV_DIR/bin") is closed to it (${why:-no reason given}); make that directory searchable by every user (chmod o+x) or set provider.install_dir to a directory that is"
 }
 
+# Succeeds when this host's installers are set to need no index (uv's offline mode with its
+# own cache, or pip told to use no index): environment.offline: auto leaves them to it.
+installs_locally() { is_set "${UV_OFFLINE:-}" || is_set "${PIP_NO_INDEX:-}"; }
+is_set() { case "$1" in '' | 0 | false | False | FALSE | no | No | NO | off) return 1 ;; *) return 0 ;; esac; }
+
 # Succeeds when the package index answers from here within a few seconds (any HTTP reply).
 index_reachable() {
   step index-check
@@ -214,7 +219,7 @@ build() {
   if [ "$WHEELS_SHIPPED" = yes ]; then
     set -- --no-index --find-links "$WHEELHOUSE"
     echo "clusterctl-source: $WHEELHOUSE"
-  elif [ "$OFFLINE" = on ] || { [ "$OFFLINE" = auto ] && ! index_reachable; }; then
+  elif [ "$OFFLINE" = on ] || { [ "$OFFLINE" = auto ] && ! installs_locally && ! index_reachable; }; then
     request_wheels
   fi
   rm -rf "$ENV_DIR"
