@@ -65,8 +65,10 @@ public struct EnvironmentInstaller {
         onStep("bootstrap: Python, environment and packages (gives up after \(Int(Self.timeout / 60)) min)")
         var result = try bootstrap(shipped: false)
         if result.exitCode == WheelRequest.exitCode, let wheels, let request = WheelRequest(bootstrapOutput: result.stdout) {
+            let unreachable = result.stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl-note: the package index") }
+                .map { String($0.dropFirst("clusterctl-note: ".count)) }
             onStep(spec.offline == .on ? "environment.offline: on: wheels come from this machine"
-                                       : "the package index is out of reach from this node: wheels come from this machine")
+                                       : "\(unreachable ?? "the package index is out of reach from this node"): wheels come from this machine")
             try shipWheels(request, packages: packages, to: wheels, wheelhouse: wheelhouse, onStep: onStep)
             onStep("bootstrap again: installing from the shipped wheels, no package index")
             result = try bootstrap(shipped: true)

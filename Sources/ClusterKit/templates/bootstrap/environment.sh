@@ -184,7 +184,7 @@ try:
     urllib.request.urlopen(sys.argv[1], timeout=5).close()
 except urllib.error.HTTPError:
     pass' "$INDEX" >/dev/null 2>&1; then return 0; fi
-  note "the package index $INDEX does not answer from this host"
+  note "the package index is out of reach from this node ($INDEX did not answer within 5 s)"
   return 1
 }
 
