@@ -96,19 +96,25 @@ import Testing
     }
 
     /// A real `pip download` for another machine's Python (3.12 on aarch64): the cache gets
-    /// that platform's binary wheel, through a temporary directory, and is then reused.
+    /// that platform's binary wheel, through a temporary directory, and is then reused;
+    /// temporary directories abandoned long ago go.
     @Test func fillsTheCacheForTheNodesPlatformOnceAndReusesIt() throws {
         let root = try SpecFixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let wheelhouse = Wheelhouse(root: root)
         let target = WheelTarget(pythonMinor: "3.12", machine: "aarch64", libcVersion: "2.36")
+        // What a fetch killed long ago left is removed; one under way (recent) is not touched.
+        let abandoned = root.appendingPathComponent(".partial-old-1234")
+        let underWay = root.appendingPathComponent(".partial-new-5678")
+        for url in [abandoned, underWay] { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -86400)], ofItemAtPath: abandoned.path)
         var steps: [String] = []
         let directory = try wheelhouse.ensure(target, packages: ["msgpack==1.1.0"]) { steps.append($0) }
         let wheels = try Wheelhouse.wheels(in: directory)
         #expect(wheels.count == 1 && wheels[0].hasPrefix("msgpack-1.1.0-cp312-cp312-manylinux"), "\(wheels)")
         #expect(wheels.first?.hasSuffix("aarch64.whl") == true, "\(wheels)")
         #expect(steps.contains("wheelhouse: collecting msgpack==1.1.0"), "\(steps)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path) == [directory.lastPathComponent])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: root.path)) == [directory.lastPathComponent, underWay.lastPathComponent])
 
         var again: [String] = []
         #expect(try wheelhouse.ensure(target, packages: ["msgpack==1.1.0"]) { again.append($0) } == directory)

@@ -66,6 +66,7 @@ public struct Wheelhouse: Sendable {
         let platforms = try target.platformTags()
         let tool = try WheelFetchTool.find(searchPath: searchPath)
         try AtomicFile.makeDirectory(root, mode: 0o755)
+        removeAbandonedFills()
         let temporary = root.appendingPathComponent(".partial-\(directory.lastPathComponent)-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: temporary) }
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
@@ -91,6 +92,17 @@ public struct Wheelhouse: Sendable {
         }
         onStep(String(format: "wheelhouse: %d wheels, %.1f MB, in %.0f s: %@", names.count, Double(bytes) / 1e6,
                       Date().timeIntervalSince(started), directory.path))
+    }
+
+    /// Removes what fetches killed mid-way left (never trusted, only taking space): temporary
+    /// directories older than a fetch may take many times over.
+    private func removeAbandonedFills() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        for name in names where name.hasPrefix(".partial-") {
+            let url = root.appendingPathComponent(name)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? Date()
+            if Date().timeIntervalSince(modified) > 4 * Self.timeout { try? FileManager.default.removeItem(at: url) }
+        }
     }
 
     private static let locksGuard = NSLock()
