@@ -26,4 +26,17 @@ import Testing
         #expect(withoutPid != nil && withoutPid?.pid == nil)
         #expect(StartedService.find("c-w2", in: output) == nil)
     }
+
+    @Test func aFailureBeforeTheStartKeepsItsOwnStatusAndReason() throws {
+        let report = StartedService.report("w1", what: "w1", start: "echo running 77")
+        let runner = LocalRunner()
+        let started = try runner.run("true && " + report, timeout: 30)
+        #expect(started.exitCode == 0 && StartedService.find("w1", in: started.stdout)?.pid == 77, "\(started)")
+        // The bootstrap before it failed: its status and reason stand, the start does not run.
+        let earlier = try runner.run("(echo 'clusterctl: no python' >&2; exit 30) && " + report, timeout: 30)
+        #expect(earlier.exitCode == 30, "\(earlier)")
+        #expect(!earlier.stderr.contains("could not start") && earlier.stderr.contains("no python"), "\(earlier)")
+        let failed = try runner.run("true && " + StartedService.report("w1", what: "w1", start: "exit 3"), timeout: 30)
+        #expect(failed.exitCode != 0 && failed.stderr.contains("clusterctl: could not start w1"), "\(failed)")
+    }
 }

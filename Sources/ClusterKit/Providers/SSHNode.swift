@@ -11,6 +11,8 @@ struct SSHNode {
     var environmentDirectory: String { installDirectory + "/env" }
     var runtimeDirectory: String { installDirectory + "/run" }
     var logDirectory: String { installDirectory + "/logs" }
+    /// Wheels shipped from the machine running clusterctl (`environment.offline`).
+    var wheelhouseDirectory: String { installDirectory + "/wheelhouse" }
     /// Holds the node's TLS files (CA certificate, its certificate and key), readable by the
     /// services' user only.
     var tlsDirectory: String { installDirectory + "/tls" }
@@ -77,7 +79,8 @@ struct SSHNode {
     /// Makes (or reuses) the node's environment and, in the same round trip, the service user
     /// (checked to import distributed from it where the services run), the services' own
     /// directories and the keeper's files, then runs `then` (the node's first service starts);
-    /// returns what it all printed.
+    /// returns what it all printed. Wheels shipped for `environment.offline` go to
+    /// `wheelhouseDirectory`.
     @discardableResult
     func prepareEnvironment(_ spec: EnvironmentSpec, then followUp: String? = nil, onStep: (String) -> Void) throws -> String {
         var layout = ShellQuote.join(["mkdir", "-p", "-m", "0700", workDirectory, tlsDirectory])
@@ -88,7 +91,7 @@ struct SSHNode {
             spec, directory: environmentDirectory, allowSystemInstall: true, serviceAccount: serviceAccount,
             then: "echo 'clusterctl-step: service directories' && " + layout + " && " + (try keeper.installCommand())
                 + (followUp.map { " && " + $0 } ?? ""),
-            onStep: onStep).output
+            wheels: wheelhouseDirectory, onStep: onStep).output
     }
 }
 

@@ -205,12 +205,15 @@ public struct Planner {
         return emptied
     }
 
-    /// True if `old` and `new` differ in anything but the worker count and the file's path.
+    /// True if `old` and `new` differ in anything but the worker count, the file's path and
+    /// where packages come from (`environment.offline`: the same environment either way).
     static func needsReplacement(_ old: ClusterSpec, _ new: ClusterSpec) -> Bool {
         var a = old
         var b = new
         a.workers.count = 0
         b.workers.count = 0
+        a.environment.offline = .auto
+        b.environment.offline = .auto
         a.sourcePath = nil
         b.sourcePath = nil
         a.stateURL = nil

@@ -36,29 +36,50 @@ public struct EnvironmentInstaller {
     /// With `serviceAccount`, its user is made if missing and must be able to import
     /// `distributed` from the environment where the services run (an interpreter it cannot run
     /// is replaced by the same Python version it can, or the bootstrap fails saying why).
+    /// With `wheels` (a directory on the node), `spec.offline` decides whether the node
+    /// installs from wheels fetched once here into `wheelhouse` and shipped there: the
+    /// bootstrap then stops asking for them (`WheelRequest`) and runs again once they are in.
     public func prepare(_ spec: EnvironmentSpec, directory: String? = nil, root: String? = nil,
                         allowSystemInstall: Bool, serviceAccount: ServiceAccount? = nil, then followUp: String? = nil,
+                        wheels: String? = nil, wheelhouse: Wheelhouse = .standard,
                         onStep: (String) -> Void = { _ in }) throws -> PreparedEnvironment {
-        let script = try Templates.render("bootstrap/environment.sh", [
-            "python": spec.python,
-            "python_minor": spec.lockstep?.python ?? "",
-            "env_dir": directory ?? "",
-            "env_root": root ?? "",
-            "allow_system_install": allowSystemInstall ? "yes" : "no",
-            "packages": try Self.packages(for: spec),
-            "service_user": serviceAccount?.user ?? "",
-            "sudo": serviceAccount?.sudo.trimmingCharacters(in: .whitespaces) ?? "",
-            "systemd_sandbox": serviceAccount?.systemdProperties != nil,
-            "systemd_properties": serviceAccount?.systemdProperties ?? [],
-        ])
+        let packages = try Self.packages(for: spec)
+        func bootstrap(shipped: Bool) throws -> CommandResult {
+            let script = try Templates.render("bootstrap/environment.sh", [
+                "python": spec.python,
+                "python_minor": spec.lockstep?.python ?? "",
+                "env_dir": directory ?? "",
+                "env_root": root ?? "",
+                "allow_system_install": allowSystemInstall ? "yes" : "no",
+                "packages": packages,
+                "service_user": serviceAccount?.user ?? "",
+                "sudo": serviceAccount?.sudo.trimmingCharacters(in: .whitespaces) ?? "",
+                "systemd_sandbox": serviceAccount?.systemdProperties != nil,
+                "systemd_properties": serviceAccount?.systemdProperties ?? [],
+                "offline": wheels == nil ? OfflineMode.off.rawValue : spec.offline.rawValue,
+                "wheelhouse": wheels ?? "",
+                "wheels_shipped": shipped ? "yes" : "no",
+            ])
+            // The script travels compressed (a third of its size), so that it, the runtime files
+            // and a node's service starts fit in the one request an SSH server takes.
+            let packed = try Gzip.compress(Data(script.utf8)).base64EncodedString()
+            let command = "clusterctl_bootstrap=$(printf '%s' \(packed) | base64 -d | gzip -dc) && "
+                + ShellQuote.join(["/bin/sh", "-c"]) + " \"$clusterctl_bootstrap\" clusterctl-bootstrap"
+                + (followUp.map { " && " + $0 } ?? "")
+            return try runner.run(command, timeout: Self.timeout)
+        }
         onStep("bootstrap: Python, environment and packages (gives up after \(Int(Self.timeout / 60)) min)")
-        // The script travels compressed (a third of its size), so that it, the runtime files and
-        // a node's service starts fit in the one request an SSH server takes.
-        let packed = try Gzip.compress(Data(script.utf8)).base64EncodedString()
-        let command = "clusterctl_bootstrap=$(printf '%s' \(packed) | base64 -d | gzip -dc) && "
-            + ShellQuote.join(["/bin/sh", "-c"]) + " \"$clusterctl_bootstrap\" clusterctl-bootstrap"
-            + (followUp.map { " && " + $0 } ?? "")
-        let result = try runner.run(command, timeout: Self.timeout)
+        // A node that asks for wheels stops before `then` runs; it runs with the second pass.
+        var result = try bootstrap(shipped: false)
+        if result.exitCode == WheelRequest.exitCode, let wheels, let request = WheelRequest(bootstrapOutput: result.stdout) {
+            let unreachable = result.stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl-note: the package index") }
+                .map { String($0.dropFirst("clusterctl-note: ".count)) }
+            onStep(spec.offline == .on ? "environment.offline: on: wheels come from this machine"
+                                       : "\(unreachable ?? "the package index is out of reach from this node"): wheels come from this machine")
+            try shipWheels(request, packages: packages, to: wheels, wheelhouse: wheelhouse, onStep: onStep)
+            onStep("bootstrap again: installing from the shipped wheels, no package index")
+            result = try bootstrap(shipped: true)
+        }
         let step = result.stdout.split(separator: "\n").last { $0.hasPrefix("clusterctl-step: ") }
             .map { String($0.dropFirst("clusterctl-step: ".count)) } ?? "start"
         guard result.exitCode == 0 else {
@@ -70,6 +91,9 @@ public struct EnvironmentInstaller {
         guard let line = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-env: ") }) else {
             throw ClusterError("\(runner.host): the bootstrap script ended without naming the environment",
                                details: result.tail())
+        }
+        if let source = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-source: ") }) {
+            onStep("packages installed with no index, from the wheels in \(source.dropFirst("clusterctl-source: ".count))")
         }
         let words = line.dropFirst("clusterctl-env: ".count).split(separator: " ")
         return PreparedEnvironment(path: words.dropLast().joined(separator: " "), output: result.stdout)

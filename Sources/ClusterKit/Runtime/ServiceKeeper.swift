@@ -111,8 +111,10 @@ struct StartedService {
     /// could not start `what`.
     static func report(_ service: String, what: String, start: String, pid: String = "${started##* }") -> String {
         let q = ShellQuote.quote
-        return "{ started=$(\(start)) && echo \(q(prefix.trimmingCharacters(in: .whitespaces))) \(q(service)) \"\(pid)\"; } "
-            + "|| { echo \(q("clusterctl: could not start " + what)) >&2; false; }"
+        // One compound command, so that in `bootstrap && ... && <this>` a failure before it is
+        // not taken for a failed start.
+        return "{ if started=$(\(start)); then echo \(q(prefix.trimmingCharacters(in: .whitespaces))) \(q(service)) \"\(pid)\"; "
+            + "else echo \(q("clusterctl: could not start " + what)) >&2; false; fi; }"
     }
 
     /// What `report` printed for `service`; nil if it printed nothing for it.

@@ -205,6 +205,9 @@ public struct EnvironmentSpec: Codable, Equatable, Sendable {
     /// What `matchClient` held when `up` last read it: the pins the environment is built with.
     /// Not written in cluster files; `up` fills it in, and the state keeps it.
     public var lockstep: ClientVersions?
+    /// Where the packages of a remote node's environment come from: the package index, or
+    /// wheels clusterctl fetched once here and shipped over SSH (`environment.offline`).
+    public var offline: OfflineMode = .auto
 
     public init(python: String = "python3", base: Base = .complete, packages: [String] = [], matchClient: String? = nil) {
         self.python = python
@@ -213,9 +216,9 @@ public struct EnvironmentSpec: Codable, Equatable, Sendable {
         self.matchClient = matchClient
     }
 
-    enum CodingKeys: String, CodingKey { case python, base, packages, matchClient, lockstep }
+    enum CodingKeys: String, CodingKey { case python, base, packages, matchClient, lockstep, offline }
 
-    /// State written before `base` existed decodes as `complete`.
+    /// State written before `base` (or `offline`) existed decodes as `complete` (`auto`).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         python = try c.decodeIfPresent(String.self, forKey: .python) ?? "python3"
@@ -223,7 +226,19 @@ public struct EnvironmentSpec: Codable, Equatable, Sendable {
         packages = try c.decodeIfPresent([String].self, forKey: .packages) ?? []
         matchClient = try c.decodeIfPresent(String.self, forKey: .matchClient)
         lockstep = try c.decodeIfPresent(ClientVersions.self, forKey: .lockstep)
+        offline = try c.decodeIfPresent(OfflineMode.self, forKey: .offline) ?? .auto
     }
+}
+
+/// Whether remote nodes install their packages from wheels clusterctl ships them
+/// (`environment.offline`). The local provider always uses this machine's own index access.
+public enum OfflineMode: String, Codable, Equatable, Sendable, CaseIterable {
+    /// A node that reaches the package index installs from it; one that does not gets wheels.
+    case auto
+    /// Every node gets wheels fetched once on this machine and installs with no index.
+    case on
+    /// Every node installs from the package index itself.
+    case off
 }
 
 /// Mutual TLS between scheduler, workers and clients.

@@ -190,6 +190,11 @@ struct ClusterSpecReader {
                 environment.matchClient = text.contains("/") ? LocalUser.absolutePath(text, relativeTo: directory) : text
             }
         }
+        if let node = fields["offline"],
+           let text = reader.choice(node, fields.label("offline"), among: OfflineMode.allCases.map(\.rawValue)),
+           let offline = OfflineMode(rawValue: text) {
+            environment.offline = offline
+        }
         return environment
     }
 

@@ -42,6 +42,7 @@ public enum ResolvedSpecPrinter {
         out.list("packages", spec.environment.packages, indent: 1, note: "installed on top of the pinned set in templates/packages.txt")
         out.pair("match_client", spec.environment.matchClient.map(scalar) ?? SpecKeys.none, indent: 1,
                  note: spec.environment.matchClient == nil ? "the cluster's Dask versions are the pinned set's" : "Python and Dask versions pinned to this interpreter's")
+        out.pair("offline", spec.environment.offline.rawValue, indent: 1, note: offlineNote(spec))
         out.line("security:")
         out.pair("tls", spec.security.tls.rawValue, indent: 1,
                  note: spec.security.tls == .auto ? (spec.usesTLS ? "on: mutual TLS, remote scheduler" : "off: everything on this machine") : nil)
@@ -49,6 +50,16 @@ public enum ResolvedSpecPrinter {
         out.pair("max", spec.lifetime?.max.map { Durations.format(Double($0)) } ?? SpecKeys.never, indent: 1)
         out.pair("no_client", spec.lifetime?.noClient.map { Durations.format(Double($0)) } ?? SpecKeys.never, indent: 1)
         return out.text
+    }
+
+    /// What `environment.offline` means for this provider.
+    private static func offlineNote(_ spec: ClusterSpec) -> String {
+        if case .local = spec.provider { return "the local provider installs with this machine's own index access" }
+        switch spec.environment.offline {
+        case .auto: return "nodes that cannot reach the package index get wheels shipped from here"
+        case .on: return "wheels fetched once here, shipped over SSH; nodes install with no index"
+        case .off: return "every node installs from the package index itself"
+        }
     }
 
     private static func renderSSH(_ ssh: SSHProviderSpec, into out: inout Lines) {

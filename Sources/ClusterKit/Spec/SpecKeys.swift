@@ -11,7 +11,7 @@ enum SpecKeys {
                       "endpoint_url", "install_dir", "ssh_timeout", "state"]
     static let scheduler = ["port", "dashboard_port", "dashboard", "idle_timeout"]
     static let workers = ["count", "per_node", "threads", "memory_limit"]
-    static let environment = ["python", "base", "packages", "match_client"]
+    static let environment = ["python", "base", "packages", "match_client", "offline"]
     static let security = ["tls"]
     static let lifetime = ["max", "no_client"]
 

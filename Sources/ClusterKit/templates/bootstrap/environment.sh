@@ -17,6 +17,11 @@ ALLOW_SYSTEM_INSTALL={{allow_system_install}}
 # makes the login user root (empty when it is root).
 SERVICE_USER={{service_user}}
 SUDO={{sudo}}
+# Where the packages come from (environment.offline: on, auto or off), the directory wheels
+# shipped by clusterctl go to on this host, and whether they were shipped for this run.
+OFFLINE={{offline}}
+WHEELHOUSE={{wheelhouse}}
+WHEELS_SHIPPED={{wheels_shipped}}
 
 # The modules whose bytecode is written once the packages are in (a missing one is skipped:
 # environment.base minimal has no dashboard).
@@ -173,6 +178,43 @@ service_access_failure() {
   fail 26 "the services' user '$SERVICE_USER' cannot use the environment $ENV_DIR: $(first_closed "$ENV_DIR/bin") is closed to it (${why:-no reason given}); make that directory searchable by every user (chmod o+x) or set provider.install_dir to a directory that is"
 }
 
+# Succeeds when this host's installers are set to need no index (uv's offline mode with its
+# own cache, or pip told to use no index): environment.offline: auto leaves them to it.
+installs_locally() { is_set "${UV_OFFLINE:-}" || is_set "${PIP_NO_INDEX:-}"; }
+is_set() { case "$1" in '' | 0 | false | False | FALSE | no | No | NO | off) return 1 ;; *) return 0 ;; esac; }
+
+# Succeeds when the package index answers from here within a few seconds (any HTTP reply).
+index_reachable() {
+  step index-check
+  INDEX=${UV_DEFAULT_INDEX:-${UV_INDEX_URL:-${PIP_INDEX_URL:-https://pypi.org/simple/}}}
+  LIMIT=; if command -v timeout >/dev/null 2>&1; then LIMIT="timeout 8"; fi
+  if $LIMIT "$PY" -c 'import sys, urllib.error, urllib.request
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=5).close()
+except urllib.error.HTTPError:
+    pass' "$INDEX" >/dev/null 2>&1; then return 0; fi
+  note "the package index is out of reach from this node ($INDEX did not answer within 5 s)"
+  return 1
+}
+
+# Asks clusterctl for wheels (exit 30): what they must fit, and the wheels this host already has.
+request_wheels() {
+  step wheels
+  "$PY" -c 'import os, platform, sys
+try:
+    libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+except (AttributeError, OSError, ValueError):
+    libc = ""
+name, version = libc.split(" ", 1) if " " in libc else platform.libc_ver()
+print("clusterctl-wheels-for:", sys.implementation.name, "%d.%d" % sys.version_info[:2], os.uname().machine, name or "unknown", version or "0")'
+  if [ -d "$WHEELHOUSE" ]; then
+    for wheel in "$WHEELHOUSE"/*.whl; do
+      if [ -f "$wheel" ]; then echo "clusterctl-wheel-present: ${wheel##*/}"; fi
+    done
+  fi
+  exit 30
+}
+
 build() {
   mkdir -p "$(dirname "$ENV_DIR")"
   if [ -n "$SERVICE_USER" ] && [ -n "$INSTALL_DIR" ] && [ -O "$INSTALL_DIR" ]; then chmod 0755 "$INSTALL_DIR"; fi
@@ -180,6 +222,14 @@ build() {
     exec 9>"$ENV_DIR.lock"
     flock 9
     if ready && check_service_access; then echo "clusterctl-env: $ENV_DIR reused"; exit 0; fi
+  fi
+  # The installer's source: the wheels clusterctl shipped, with no index at all, or the index.
+  set --
+  if [ "$WHEELS_SHIPPED" = yes ]; then
+    set -- --no-index --find-links "$WHEELHOUSE"
+    echo "clusterctl-source: $WHEELHOUSE"
+  elif [ "$OFFLINE" = on ] || { [ "$OFFLINE" = auto ] && ! installs_locally && ! index_reachable; }; then
+    request_wheels
   fi
   rm -rf "$ENV_DIR"
   printf '%s\n' "$REQUIREMENTS" > "$ENV_DIR.requirements"
@@ -190,7 +240,7 @@ build() {
     export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
     uv venv --quiet --python "$PY" "$ENV_DIR" >&2 || fail 22 "could not create a virtual environment at $ENV_DIR with uv"
     step packages
-    uv pip install --quiet --python "$ENV_DIR/bin/python" -r "$ENV_DIR.requirements" >&2 \
+    uv pip install --quiet --python "$ENV_DIR/bin/python" ${1+--offline} "$@" -r "$ENV_DIR.requirements" >&2 \
       || { rm -rf "$ENV_DIR"; fail 23 "installing the packages failed (see the installer's output above); check environment.packages"; }
   else
     if ! "$PY" -m venv "$ENV_DIR" >&2; then
@@ -205,7 +255,7 @@ build() {
       fi
     fi
     step packages
-    "$ENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile -r "$ENV_DIR.requirements" >&2 \
+    "$ENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile "$@" -r "$ENV_DIR.requirements" >&2 \
       || { rm -rf "$ENV_DIR"; fail 23 "installing the packages failed (see the installer's output above); check environment.packages"; }
   fi
   # Bytecode for what the services import when they start (Dask's scheduler, worker and
