@@ -35,7 +35,8 @@ public final class LocalBackend: ClusterBackend, @unchecked Sendable {
     private var keeper: DetachedKeeper {
         DetachedKeeper(runner: runner, cluster: cluster, python: python,
                        runtimeDirectory: directory.appendingPathComponent("run").path,
-                       logDirectory: directory.appendingPathComponent("logs").path)
+                       logDirectory: directory.appendingPathComponent("logs").path,
+                       environmentPython: environmentPath.map { $0 + "/bin/python" })
     }
 
     /// This machine is always there.
