@@ -61,7 +61,8 @@ def provenance_text(p: dict) -> str:
         else f"{role}: versions unknown" for role, e in p["environments"].items())
     return (f"Measured {p['when']} on {p['cores']} cores ({p['machine']}) with `{p['binary']}` (clusterctl "
             f"{p['clusterctl']}) from a checkout at {p['commit']}"
-            f"{' with uncommitted changes under Sources/' if p['sources_dirty'] else ''}; {p['openssh']}; {envs}.")
+            f"{' with uncommitted changes under Sources/' if p['sources_dirty'] else ''}; {p['openssh']}"
+            f"{'; ' + envs if envs else ''}.")
 
 
 def figure(name: str, alt: str) -> str:
