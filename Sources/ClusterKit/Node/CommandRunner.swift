@@ -57,6 +57,8 @@ extension CommandRunner {
 public enum RunnerError: Error, CustomStringConvertible {
     case timedOut(host: String, command: String, seconds: Double)
     case failedToStart(host: String, reason: String)
+    /// The command is longer than the host takes in one request (`bytes` over `limit`).
+    case tooLong(host: String, bytes: Int, limit: Int)
     case transfer(host: String, path: String, reason: String)
     case connection(host: String, reason: String)
 
@@ -64,6 +66,9 @@ public enum RunnerError: Error, CustomStringConvertible {
         switch self {
         case .timedOut(let h, let c, let s): return "\(h): command did not finish within \(Int(s)) s and was stopped: \(c)"
         case .failedToStart(let h, let r): return "\(h): could not start command: \(r)"
+        case .tooLong(let h, let bytes, let limit):
+            return "\(h): could not start command: the command is \(bytes) bytes, more than the \(limit) an SSH server takes "
+                + "in one request; this is a clusterctl bug, please report it"
         case .transfer(let h, let p, let r): return "\(h): could not write \(p): \(r)"
         case .connection(let h, let r): return "\(h): \(r)"
         }

@@ -325,7 +325,20 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
                     steps.append("echo \(ShellQuote.quote("clusterctl-step: start " + record.name)) && " + command)
                     records.append(record)
                 }
-                let output = try node.prepareEnvironment(spec.environment, then: steps.joined(separator: " && "), onStep: report)
+                let output: String
+                do {
+                    output = try node.prepareEnvironment(spec.environment, then: steps.joined(separator: " && "), onStep: report)
+                } catch RunnerError.tooLong {
+                    // A long package list and several services: the starts go as a second command.
+                    try node.prepareEnvironment(spec.environment, onStep: report)
+                    let result = try node.runner.run(steps.joined(separator: " && "), timeout: 120)
+                    guard result.exitCode == 0 else {
+                        let reason = result.stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl: ") }
+                            .map { String($0.dropFirst("clusterctl: ".count)) } ?? "could not start its services"
+                        throw ClusterError("\(node.host): \(reason)", details: result.tail())
+                    }
+                    output = result.stdout
+                }
                 return try records.map { record in
                     guard let started = StartedService.find(record.name, in: output) else {
                         throw ClusterError("\(node.host): \(record.name) was started but its pid was not reported",

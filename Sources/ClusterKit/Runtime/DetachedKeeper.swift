@@ -164,9 +164,12 @@ public struct DetachedKeeper: ServiceKeeper {
 /// routes and its lifetime limits, each written atomically (by rename) by one shell command. They travel
 /// gzip-compressed and base64-encoded inside that command, which must fit in one SSH request.
 enum RuntimeFiles {
-    static func command(in directory: String, alsoCreating extra: [String] = [], directoryMode: String = "0700") throws -> String {
-        let files = [("supervise.py", "supervisor/supervise.py", "0700"), ("clusterctl_http.py", "runtime/clusterctl_http.py", "0644"),
-                     ("clusterctl_lifetime.py", "runtime/clusterctl_lifetime.py", "0644")]
+    /// Without `supervisor` (systemd keeps the services), the supervisor script is left out.
+    static func command(in directory: String, alsoCreating extra: [String] = [], directoryMode: String = "0700",
+                        supervisor: Bool = true) throws -> String {
+        let files = (supervisor ? [("supervise.py", "supervisor/supervise.py", "0700")] : [])
+            + [("clusterctl_http.py", "runtime/clusterctl_http.py", "0644"),
+               ("clusterctl_lifetime.py", "runtime/clusterctl_lifetime.py", "0644")]
         var command = "echo 'clusterctl-step: runtime files' && " + ShellQuote.join(["mkdir", "-p", "-m", directoryMode, directory] + extra)
         for (name, template, mode) in files {
             let target = directory + "/" + name

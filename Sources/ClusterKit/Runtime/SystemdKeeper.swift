@@ -119,7 +119,7 @@ public struct SystemdKeeper: ServiceKeeper {
     }
 
     public func installCommand() throws -> String {
-        try RuntimeFiles.command(in: runtimeDirectory, directoryMode: "0755")
+        try RuntimeFiles.command(in: runtimeDirectory, directoryMode: "0755", supervisor: false)
     }
 
     public func startCommand(_ service: String, role: ServiceRole, argv: [String], environment: [String: String]) throws -> String {
@@ -139,8 +139,8 @@ public struct SystemdKeeper: ServiceKeeper {
         }
     }
 
-    /// The command that writes the unit for `role` running `argv` (carried inside it, as the
-    /// runtime files are), puts it in place and reloads systemd.
+    /// The command that writes the unit for `role` running `argv` (carried inside it,
+    /// compressed, as the runtime files are), puts it in place and reloads systemd.
     private func installUnit(_ role: ServiceRole, argv: [String], environment: [String: String]) throws -> String {
         let unit = unitName(role)
         let text = try Self.renderUnit(cluster: cluster, role: role, argv: argv, environment: environment,
@@ -148,7 +148,7 @@ public struct SystemdKeeper: ServiceKeeper {
                                        powerOff: powerOffWhenEnded)
         let staged = ShellQuote.quote("\(runtimeDirectory)/\(unit)")
         let target = ShellQuote.quote("/etc/systemd/system/\(unit)")
-        return "printf '%s' \(Data(text.utf8).base64EncodedString()) | base64 -d > \(staged)"
+        return "printf '%s' \(try Gzip.compress(Data(text.utf8)).base64EncodedString()) | base64 -d | gzip -dc > \(staged)"
             + " && \(sudo)install -m 0644 \(staged) \(target) && \(sudo)systemctl daemon-reload"
     }
 

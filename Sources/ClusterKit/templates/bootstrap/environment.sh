@@ -24,13 +24,44 @@ WHEELHOUSE={{wheelhouse}}
 WHEELS_SHIPPED={{wheels_shipped}}
 
 # The modules whose bytecode is written once the packages are in (a missing one is skipped:
-# environment.base minimal has no dashboard).
-WARM_IMPORTS='import importlib
+# environment.base minimal has no dashboard). The files they loaded from site-packages are
+# listed in $1, for the next environment of the same interpreter and package set.
+WARM_IMPORTS='import importlib, os, sys, sysconfig
 for name in ("distributed.cli.dask_scheduler", "distributed.cli.dask_worker", "distributed.dashboard.scheduler"):
     try:
         importlib.import_module(name)
     except Exception:
-        pass'
+        pass
+root = sysconfig.get_paths()["purelib"] + os.sep
+files = sorted({m.__file__[len(root):] for m in list(sys.modules.values())
+                if isinstance(getattr(m, "__file__", None), str) and m.__file__.startswith(root) and m.__file__.endswith(".py")})
+try:
+    os.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True)
+    with open(sys.argv[1] + ".tmp", "w") as out:
+        out.write("\n".join(files) + "\n")
+    os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+except OSError:
+    pass'
+# The same bytecode from such a list, without importing anything: the files compiled by one
+# process per core (a third of the time of importing them).
+COMPILE_LISTED='import os, py_compile, sys, sysconfig
+root = sysconfig.get_paths()["purelib"]
+with open(sys.argv[1]) as listing:
+    files = [os.path.join(root, line.strip()) for line in listing if line.strip()]
+workers = max(1, min(os.cpu_count() or 1, 8))
+children = []
+for index in range(workers):
+    pid = os.fork()
+    if pid == 0:
+        for path in files[index::workers]:
+            try:
+                py_compile.compile(path, quiet=2)
+            except Exception:
+                pass
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)'
 
 fail() { code=$1; shift; echo "clusterctl: $*" >&2; exit "$code"; }
 step() { echo "clusterctl-step: $1"; }
@@ -260,7 +291,15 @@ build() {
   fi
   # Bytecode for what the services import when they start (Dask's scheduler, worker and
   # dashboard), so no first start compiles it; a third of the time of compiling every package.
-  env -u PYTHONDONTWRITEBYTECODE "$ENV_DIR/bin/python" -c "$WARM_IMPORTS" >&2 || true
+  # An earlier environment of the same interpreter and packages on this host left the list of
+  # those files (in the login user's cache): then they are compiled from it in parallel.
+  WARM_LIST="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/clusterctl/bytecode-lists/$STAMP.txt"
+  step bytecode
+  if [ -s "$WARM_LIST" ]; then
+    env -u PYTHONDONTWRITEBYTECODE "$ENV_DIR/bin/python" -c "$COMPILE_LISTED" "$WARM_LIST" >&2 || true
+  else
+    env -u PYTHONDONTWRITEBYTECODE "$ENV_DIR/bin/python" -c "$WARM_IMPORTS" "$WARM_LIST" >&2 || true
+  fi
   rm -f "$ENV_DIR.requirements"
   echo "$STAMP" > "$ENV_DIR/.clusterctl-ready"
   check_service_access || service_access_failure
