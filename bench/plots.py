@@ -112,7 +112,7 @@ def local_up(result):
     ax.set_xlabel("seconds from launch (each dot one run)")
     target = f" (target <= {result['target_ratio']})" if "target_ratio" in result else ""
     ax.set_title(f"local-up: {result['workers']} workers, ratio clusterctl / LocalCluster "
-                 f"{result['ratio']:.2f}x{target}")
+                 f"{result['ratio']:.2f}x{target}", fontsize=9)
     footer(fig, result)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
