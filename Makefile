@@ -51,9 +51,11 @@ BENCH_BIN := .build/release/clusterctl
 BENCH_ENV := .build-bench/plots
 bench: deps release bench-env
 	bench/local-up --binary $(BENCH_BIN)
+	bench/env-cost --binary $(BENCH_BIN)
 	bench/ssh-fanout --binary $(BENCH_BIN)
 	bench/ssh-fanout --binary $(BENCH_BIN) --latency-ms 25
 	bench/ec2-api-calls --binary $(BENCH_BIN)
+	bench/index-bytes --binary $(BENCH_BIN)
 	bench/cli-cost --binary $(BENCH_BIN)
 	$(BENCH_ENV)/bin/python bench/plots.py
 

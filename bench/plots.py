@@ -2,7 +2,7 @@
 """bench/plots.py: one SVG per benchmark result, for docs/benchmarks.md.
 
 Reads every bench/results/*.json and draws docs/benchmarks/NAME.svg, NAME being the result's
-"benchmark" (ssh-fanout, ssh-fanout-50ms, local-up, ec2-api-calls, cli-cost); the sections of
+"benchmark" (ssh-fanout, ssh-fanout-50ms, local-up, env-cost, ec2-api-calls, cli-cost, index-bytes); the sections of
 docs/benchmarks.md link them. Needs matplotlib (bench/plots-requirements.txt): `make bench-env`
 puts it in .build-bench/plots, whose python runs this script in `make bench`.
 Usage: bench/plots.py [--results DIR] [--out DIR]
@@ -20,6 +20,7 @@ except ImportError:
 
 matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OURS, THEIRS, REFERENCE = "#1f5fa8", "#d9822b", "#7a7a7a"
@@ -93,9 +94,13 @@ def ssh_fanout(result):
 
 
 def local_up(result):
-    fig, ax = plt.subplots(figsize=(6.5, 3.2))
-    series = [("clusterctl up", result["clusterctl_up_s"], OURS),
-              ("distributed LocalCluster", result["localcluster_s"], THEIRS)]
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    series = [("clusterctl up", result["clusterctl_up_s"], OURS)]
+    if "localcluster_registered_s" in result:
+        series += [("LocalCluster,\nto wait_for_workers", result["localcluster_registered_s"], THEIRS),
+                   ("LocalCluster,\nto its exit (closing included)", result["localcluster_s"], REFERENCE)]
+    else:
+        series += [("distributed LocalCluster", result["localcluster_s"], THEIRS)]
     for y, (label, runs, color) in enumerate(series):
         ax.scatter(runs, [y] * len(runs), s=18, color=color, alpha=0.5, linewidths=0)
         median = statistics.median(runs)
@@ -103,9 +108,11 @@ def local_up(result):
         ax.annotate(f"median {median:.2f} s", (median, y + 0.28), ha="center", fontsize=8)
     ax.set_yticks(range(len(series)), [label for label, _, _ in series])
     ax.set_ylim(-0.6, len(series) - 0.3)
-    ax.set_xlim(0, max(result["clusterctl_up_s"] + result["localcluster_s"]) * 1.15)
-    ax.set_xlabel("seconds until every worker registered (each dot one run)")
-    ax.set_title(f"local-up: {result['workers']} workers, ratio clusterctl / LocalCluster {result['ratio']:.2f}x")
+    ax.set_xlim(0, max(max(runs) for _, runs, _ in series) * 1.15)
+    ax.set_xlabel("seconds from launch (each dot one run)")
+    target = f" (target <= {result['target_ratio']})" if "target_ratio" in result else ""
+    ax.set_title(f"local-up: {result['workers']} workers, ratio clusterctl / LocalCluster "
+                 f"{result['ratio']:.2f}x{target}", fontsize=9)
     footer(fig, result)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
@@ -167,14 +174,105 @@ def cli_cost(result):
     return fig
 
 
+def env_cost(result):
+    conditions = [("cold", "cold: every cache empty"), ("warm", "warm: caches filled,\nnew directory")]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [3, 2]})
+    width = 0.36
+    top = max(max(r["total_s"] for r in result[c]["runs"]["venv_pip"]) for c, _ in conditions)
+    for x, (key, _) in enumerate(conditions):
+        c = result[key]
+        ours = [r["environment_s"] for r in c["runs"]["clusterctl"]]
+        theirs = [r["total_s"] for r in c["runs"]["venv_pip"]]
+        for offset, runs, color in ((-width / 2, ours, OURS), (width / 2, theirs, THEIRS)):
+            median = statistics.median(runs)
+            left.bar(x + offset, median, width, color=color, alpha=0.85)
+            left.scatter([x + offset] * len(runs), runs, s=12, color="black", alpha=0.5, linewidths=0, zorder=3)
+            left.annotate(f"{median:.1f} s", (x + offset, median), ha="center", va="bottom", fontsize=8,
+                          xytext=(0, 2), textcoords="offset points")
+        target = (f"target <= {result['targets']['cold_ratio']}" if key == "cold"
+                  else f"target: clusterctl < {result['targets']['warm_s']:g} s")
+        left.annotate(f"ratio {c['ratio']:.3f}\n({target})", (x, top * 1.1), ha="center", fontsize=8,
+                      fontweight="bold")
+    left.legend(handles=[Patch(color=OURS, label="clusterctl (environment phase of up)"),
+                         Patch(color=THEIRS, label="python3 -m venv + pip install")],
+                loc="center right", frameon=False, fontsize=8)
+    left.set_xticks(range(len(conditions)), [label for _, label in conditions])
+    left.set_ylim(0, top * 1.3)
+    left.set_ylabel("seconds to build the environment (bars: medians, dots: runs)")
+    left.set_title("ratio clusterctl / venv + pip of the medians", fontsize=9)
+
+    names = list(result["cold"]["segments_median_s"] or {})
+    colors = ["#c6dbef", "#9ecae1", "#4292c6", "#08519c"]
+    highest = 0.0
+    for x, (key, _) in enumerate(conditions):
+        c = result[key]
+        phase = c["clusterctl_environment_median_s"]
+        bottom = 0.0
+        for name, color in zip(names, colors):
+            value = c["segments_median_s"][name]
+            right.bar(x, value, 0.5, bottom=bottom, color=color, label=name if x == 0 else None)
+            if value >= 0.06 * phase:
+                right.annotate(f"{value:.1f}", (x, bottom + value / 2), ha="center", va="center", fontsize=7,
+                               color="white" if color in colors[2:] else "black")
+            bottom += value
+        right.annotate(f"{phase:.1f} s", (x, max(bottom, phase)), ha="center", va="bottom", fontsize=8,
+                       xytext=(0, 3), textcoords="offset points")
+        highest = max(highest, bottom, phase)
+    right.axhline(result["targets"]["warm_s"], color=REFERENCE, linestyle="--", linewidth=1)
+    right.annotate(f"warm target {result['targets']['warm_s']:g} s", (2.55, result["targets"]["warm_s"]), fontsize=7,
+                   color=REFERENCE, ha="right", va="bottom")
+    right.set_xticks(range(len(conditions)), [key for key, _ in conditions])
+    right.set_xlim(-0.5, 2.6)
+    right.set_ylim(0, max(highest, result["targets"]["warm_s"]) * 1.2)
+    right.set_ylabel("seconds (medians)")
+    right.set_title("clusterctl's environment phase, split where uv starts and ends;\n"
+                    "after the install: warm imports, marker, supervisor files", fontsize=8)
+    right.legend(handles=[Patch(color=color, label=name) for name, color in zip(names, colors)][::-1],
+                 loc="upper right", frameon=False, fontsize=7)
+    installer = " and ".join(result.get("installer", []))
+    uv = ", ".join(result.get("uv_version", []))
+    fig.suptitle(f"env-cost: default environment ({len(result['packages'])} pinned requirements) into a new directory; "
+                 f"clusterctl via {installer}{' ' + uv if uv else ''}", fontsize=9)
+    footer(fig, result)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def index_bytes(result):
+    sizes = result["sizes"]
+    modes = ["off", "on"]
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    width = 0.36
+    for i, mode in enumerate(modes):
+        values = [next(r["down_bytes"] for r in result["runs"] if r["offline"] == mode and r["worker_hosts"] == n) / 2**20
+                  for n in sizes]
+        xs = [x + (i - 0.5) * width for x in range(len(sizes))]
+        ax.bar(xs, values, width, color=[REFERENCE, OURS][i], label=f"environment.offline: {mode}")
+        for x, value in zip(xs, values):
+            ax.annotate(f"{value:.0f} MiB", (x, value), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(sizes)), [f"{n} worker host{'s' if n != 1 else ''} (+ scheduler host)" for n in sizes])
+    ax.set_ylabel("MiB downloaded from the package index")
+    ratios = result["ratios"]
+    ax.set_title(f"index-bytes ({result['base']} set): {max(sizes)} / {min(sizes)} hosts = {ratios['on']:.2f}x with offline on, "
+                 f"{ratios['off']:.2f}x off", fontsize=9)
+    ax.legend(loc="upper left", frameon=False)
+    footer(fig, result)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
 def draw(result):
     name = result.get("benchmark", "")
     if name.startswith("ssh-fanout"):
         return ssh_fanout(result)
     if name == "local-up":
         return local_up(result)
+    if name == "env-cost":
+        return env_cost(result)
     if name == "cli-cost":
         return cli_cost(result)
+    if name == "index-bytes":
+        return index_bytes(result)
     if name == "ec2-api-calls":
         return ec2_api_calls(result) if result.get("sizes") else None
     return None
