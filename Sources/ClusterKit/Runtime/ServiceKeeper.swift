@@ -106,14 +106,13 @@ struct StartedService {
 
     static let prefix = "clusterctl-started "
 
-    /// The shell command that runs `start` (which prints a line ending in the service's pid,
-    /// or prints nothing useful when `pid` is given) and reports `service` started, or says it
-    /// could not start `what`.
-    static func report(_ service: String, what: String, start: String, pid: String = "${started##* }") -> String {
+    /// The shell command that runs `start` (which prints a line ending in the service's pid)
+    /// and reports `service` started, or says it could not start `what`.
+    static func report(_ service: String, what: String, start: String) -> String {
         let q = ShellQuote.quote
         // One compound command, so that in `bootstrap && ... && <this>` a failure before it is
         // not taken for a failed start.
-        return "{ if started=$(\(start)); then echo \(q(prefix.trimmingCharacters(in: .whitespaces))) \(q(service)) \"\(pid)\"; "
+        return "{ if started=$(\(start)); then echo \(q(prefix.trimmingCharacters(in: .whitespaces))) \(q(service)) \"${started##* }\"; "
             + "else echo \(q("clusterctl: could not start " + what)) >&2; false; fi; }"
     }
 
