@@ -10,6 +10,11 @@ public struct CommandResult: Sendable, Equatable {
         self.stdout = stdout
         self.stderr = stderr
     }
+    /// What a clusterctl script said went wrong: its last `clusterctl: REASON` line on stderr.
+    public var statedReason: String? {
+        stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl: ") }.map { String($0.dropFirst("clusterctl: ".count)) }
+    }
+
     /// The last `count` lines of stderr and stdout together, for error messages.
     public func tail(_ count: Int = 15) -> String {
         let lines = (stdout + "\n" + stderr).split(separator: "\n", omittingEmptySubsequences: true)

@@ -265,10 +265,8 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
         try onNode(schedulerNode) { node in
-            let tlsPaths = try installTLS(on: schedulerNode, node: node)
-            let argv = DaskCommands(environment: node.environmentDirectory).scheduler(spec, endpoint: endpoint, tls: tlsPaths)
-            let environment = DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory, lifetime: spec.lifetime)
-                .merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
+            let (argv, environment) = schedulerDefinition(spec, endpoint: endpoint, node: node,
+                                                          tls: try installTLS(on: schedulerNode, node: node))
             let pid = try node.keeper.start("scheduler", role: .scheduler, argv: argv, environment: environment)
             return ServiceRecord(name: "scheduler", role: .scheduler, node: schedulerNode, pid: pid)
         }
@@ -312,9 +310,7 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
                     switch start {
                     case .scheduler:
                         record = ServiceRecord(name: "scheduler", role: .scheduler, node: id)
-                        let argv = DaskCommands(environment: node.environmentDirectory).scheduler(spec, endpoint: endpoint, tls: tlsPaths)
-                        let environment = DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory, lifetime: spec.lifetime)
-                            .merging(DaskCommands.tlsEnvironment(tlsPaths)) { $1 }
+                        let (argv, environment) = schedulerDefinition(spec, endpoint: endpoint, node: node, tls: tlsPaths)
                         command = try node.keeper.startCommand(record.name, role: .scheduler, argv: argv, environment: environment)
                     case .workers(let service, let count):
                         record = ServiceRecord(name: service, role: .worker, node: id, workerCount: count)
@@ -333,9 +329,8 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
                     try node.prepareEnvironment(spec.environment, onStep: report)
                     let result = try node.runner.run(steps.joined(separator: " && "), timeout: 120)
                     guard result.exitCode == 0 else {
-                        let reason = result.stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl: ") }
-                            .map { String($0.dropFirst("clusterctl: ".count)) } ?? "could not start its services"
-                        throw ClusterError("\(node.host): \(reason)", details: result.tail())
+                        throw ClusterError("\(node.host): \(result.statedReason ?? "could not start its services")",
+                                           details: result.tail())
                     }
                     output = result.stdout
                 }
@@ -365,6 +360,15 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
                                                            on: service.node, node: node, tls: tls)
             try node.keeper.redefine(service.name, role: .worker, argv: argv, environment: environment)
         }
+    }
+
+    /// The command and environment of the scheduler service on `node`.
+    private func schedulerDefinition(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, node: SSHNode,
+                                     tls: NodeTLSPaths?) -> (argv: [String], environment: [String: String]) {
+        let argv = DaskCommands(environment: node.environmentDirectory).scheduler(spec, endpoint: endpoint, tls: tls)
+        let environment = DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory, lifetime: spec.lifetime)
+            .merging(DaskCommands.tlsEnvironment(tls)) { $1 }
+        return (argv, environment)
     }
 
     /// The command and environment of a worker service on node `id`.

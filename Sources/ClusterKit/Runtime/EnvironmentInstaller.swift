@@ -83,8 +83,7 @@ public struct EnvironmentInstaller {
         let step = result.stdout.split(separator: "\n").last { $0.hasPrefix("clusterctl-step: ") }
             .map { String($0.dropFirst("clusterctl-step: ".count)) } ?? "start"
         guard result.exitCode == 0 else {
-            let reason = result.stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl: ") }
-                .map { String($0.dropFirst("clusterctl: ".count)) } ?? "the bootstrap script failed (exit \(result.exitCode))"
+            let reason = result.statedReason ?? "the bootstrap script failed (exit \(result.exitCode))"
             throw ClusterError("\(runner.host): bootstrap step '\(step)' failed: \(reason)",
                                details: Self.installerTail(result))
         }
