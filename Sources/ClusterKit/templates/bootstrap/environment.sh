@@ -214,17 +214,28 @@ service_access_failure() {
 installs_locally() { is_set "${UV_OFFLINE:-}" || is_set "${PIP_NO_INDEX:-}"; }
 is_set() { case "$1" in '' | 0 | false | False | FALSE | no | No | NO | off) return 1 ;; *) return 0 ;; esac; }
 
-# Succeeds when the package index answers from here within a few seconds (any HTTP reply).
+# Succeeds when the package index answers from here (any HTTP reply): three tries, 5 s each,
+# so one slow answer or dropped connection does not send the node offline. Else says why.
+INDEX_CHECK='import sys, time, urllib.error, urllib.request
+why = "no answer"
+for attempt in range(3):
+    if attempt:
+        time.sleep(1)
+    try:
+        urllib.request.urlopen(sys.argv[1], timeout=5).close()
+        sys.exit(0)
+    except urllib.error.HTTPError:
+        sys.exit(0)
+    except Exception as error:
+        why = str(getattr(error, "reason", "") or error) or type(error).__name__
+print(why)
+sys.exit(1)'
 index_reachable() {
   step index-check
   INDEX=${UV_DEFAULT_INDEX:-${UV_INDEX_URL:-${PIP_INDEX_URL:-https://pypi.org/simple/}}}
-  LIMIT=; if command -v timeout >/dev/null 2>&1; then LIMIT="timeout 8"; fi
-  if $LIMIT "$PY" -c 'import sys, urllib.error, urllib.request
-try:
-    urllib.request.urlopen(sys.argv[1], timeout=5).close()
-except urllib.error.HTTPError:
-    pass' "$INDEX" >/dev/null 2>&1; then return 0; fi
-  note "the package index is out of reach from this node ($INDEX did not answer within 5 s)"
+  LIMIT=; if command -v timeout >/dev/null 2>&1; then LIMIT="timeout 25"; fi
+  if WHY=$($LIMIT "$PY" -c "$INDEX_CHECK" "$INDEX" 2>/dev/null); then return 0; fi
+  note "the package index is out of reach from this node ($INDEX: ${WHY:-no answer within 25 s}, 3 tries)"
   return 1
 }
 
