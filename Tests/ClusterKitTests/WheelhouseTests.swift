@@ -69,6 +69,8 @@ import Testing
         let request = try #require(WheelRequest(bootstrapOutput: output))
         #expect(request.target == Self.debian12)
         #expect(request.present == ["dask-2026.8.0-py3-none-any.whl", "toolz-1.0.0-py3-none-any.whl"])
+        #expect(!request.needsInstaller)
+        #expect(WheelRequest(bootstrapOutput: output + "\nclusterctl-wheels-uv: missing\n")?.needsInstaller == true)
         #expect(WheelRequest(bootstrapOutput: "clusterctl-step: python\n") == nil)
         #expect(WheelRequest(bootstrapOutput: "clusterctl-wheels-for: cpython 3.11\n") == nil)
         #expect(WheelShipping.missing(["a.whl", "b.whl", "c.whl"], present: ["b.whl", "z.whl"]) == ["a.whl", "c.whl"])

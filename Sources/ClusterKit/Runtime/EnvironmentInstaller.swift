@@ -44,7 +44,7 @@ public struct EnvironmentInstaller {
                         wheels: String? = nil, wheelhouse: Wheelhouse = .standard,
                         onStep: (String) -> Void = { _ in }) throws -> PreparedEnvironment {
         let packages = try Self.packages(for: spec)
-        func bootstrap(shipped: Bool) throws -> CommandResult {
+        func bootstrap(shipped: Bool, python: Bool) throws -> CommandResult {
             let script = try Templates.render("bootstrap/environment.sh", [
                 "python": spec.python,
                 "python_minor": spec.lockstep?.python ?? "",
@@ -59,6 +59,7 @@ public struct EnvironmentInstaller {
                 "offline": wheels == nil ? OfflineMode.off.rawValue : spec.offline.rawValue,
                 "wheelhouse": wheels ?? "",
                 "wheels_shipped": shipped ? "yes" : "no",
+                "python_shipped": python ? "yes" : "no",
             ])
             // The script travels compressed (a third of its size), so that it, the runtime files
             // and a node's service starts fit in the one request an SSH server takes.
@@ -69,16 +70,28 @@ public struct EnvironmentInstaller {
             return try runner.run(command, timeout: Self.timeout)
         }
         onStep("bootstrap: Python, environment and packages (gives up after \(Int(Self.timeout / 60)) min)")
-        // A node that asks for wheels stops before `then` runs; it runs with the second pass.
-        var result = try bootstrap(shipped: false)
-        if result.exitCode == WheelRequest.exitCode, let wheels, let request = WheelRequest(bootstrapOutput: result.stdout) {
-            let unreachable = result.stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl-note: the package index") }
-                .map { String($0.dropFirst("clusterctl-note: ".count)) }
-            onStep(spec.offline == .on ? "environment.offline: on: wheels come from this machine"
-                                       : "\(unreachable ?? "the package index is out of reach from this node"): wheels come from this machine")
-            try shipWheels(request, packages: packages, to: wheels, wheelhouse: wheelhouse, onStep: onStep)
-            onStep("bootstrap again: installing from the shipped wheels, no package index")
-            result = try bootstrap(shipped: true)
+        // A node that asks for a Python or for wheels stops before `then` runs; it runs with
+        // the pass after the last answer. Each is answered once.
+        var (shippedWheels, shippedPython) = (false, false)
+        var result = try bootstrap(shipped: false, python: false)
+        while let wheels {
+            if result.exitCode == PythonRequest.exitCode, !shippedPython, let request = PythonRequest(bootstrapOutput: result.stdout) {
+                onStep("the node has no Python \(request.minor) (environment.match_client) and cannot download one: it comes from this machine")
+                try shipPython(request, to: wheels, store: wheelhouse.pythons, onStep: onStep)
+                shippedPython = true
+                onStep("bootstrap again: with the shipped Python \(request.minor)")
+            } else if result.exitCode == WheelRequest.exitCode, !shippedWheels, let request = WheelRequest(bootstrapOutput: result.stdout) {
+                let unreachable = result.stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl-note: the package index") }
+                    .map { String($0.dropFirst("clusterctl-note: ".count)) }
+                onStep(spec.offline == .on ? "environment.offline: on: wheels come from this machine"
+                                           : "\(unreachable ?? "the package index is out of reach from this node"): wheels come from this machine")
+                try shipWheels(request, packages: packages, to: wheels, wheelhouse: wheelhouse, onStep: onStep)
+                shippedWheels = true
+                onStep("bootstrap again: installing from the shipped wheels, no package index")
+            } else {
+                break
+            }
+            result = try bootstrap(shipped: shippedWheels, python: shippedPython)
         }
         let step = result.stdout.split(separator: "\n").last { $0.hasPrefix("clusterctl-step: ") }
             .map { String($0.dropFirst("clusterctl-step: ".count)) } ?? "start"
@@ -90,6 +103,9 @@ public struct EnvironmentInstaller {
         guard let line = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-env: ") }) else {
             throw ClusterError("\(runner.host): the bootstrap script ended without naming the environment",
                                details: result.tail())
+        }
+        if let uv = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-uv: ") }) {
+            onStep("uv taken out of its shipped wheel (\(uv.dropFirst("clusterctl-uv: ".count))) installs the packages")
         }
         if let source = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-source: ") }) {
             onStep("packages installed with no index, from the wheels in \(source.dropFirst("clusterctl-source: ".count))")
