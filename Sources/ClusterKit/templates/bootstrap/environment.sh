@@ -219,6 +219,7 @@ if [ -n "$PYTHON_MINOR" ] && [ "$(version_minor)" != "$PYTHON_MINOR" ]; then
     fi
   fi
   if [ -z "$PY" ] && [ -n "$WHEELHOUSE" ] && [ "$PYTHON_SHIPPED" != yes ]; then request_python; fi
+  [ -n "$PY" ] || [ "$PYTHON_SHIPPED" != yes ] || fail 27 "the Python $PYTHON_MINOR build clusterctl shipped did not unpack into $UV_PYTHONS or does not run on this host; install Python $PYTHON_MINOR here (Debian/Ubuntu: apt-get install python$PYTHON_MINOR python$PYTHON_MINOR-venv)"
   [ -n "$PY" ] || fail 27 "environment.match_client asks for Python $PYTHON_MINOR (the client's), but this host has $("$WAS" -V 2>&1) and no python$PYTHON_MINOR, and uv could not install it; install Python $PYTHON_MINOR here (Debian/Ubuntu: apt-get install python$PYTHON_MINOR python$PYTHON_MINOR-venv)"
   note "using $PY for Python $PYTHON_MINOR (environment.match_client)"
   VERSION=$("$PY" -c 'import os, sys; print(sys.implementation.name, sys.version.split()[0], os.uname().machine)')
