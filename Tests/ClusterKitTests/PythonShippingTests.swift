@@ -32,6 +32,9 @@ import Testing
             try FileManager.default.createDirectory(at: root.appendingPathComponent(name), withIntermediateDirectories: true)
         }
         try Data().write(to: root.appendingPathComponent("cpython-3.12.12-linux-x86_64-gnu"))
+        let unused = root.appendingPathComponent("cpython-3.10.4-linux-x86_64-gnu")
+        try FileManager.default.createDirectory(at: unused, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -31 * 86400)], ofItemAtPath: unused.path)
         let store = PythonStore(root: root, searchPath: "")
         #expect(store.installed("cpython-3.12-linux-x86_64-gnu") == "cpython-3.12.10-linux-x86_64-gnu")
         #expect(store.installed("cpython-3.11-linux-x86_64-gnu") == nil)
@@ -39,6 +42,9 @@ import Testing
         #expect {
             _ = try store.archive(for: try #require(PythonRequest(bootstrapOutput: "clusterctl-python-for: 3.11 x86_64 glibc 2.36\n"))) { _ in }
         } throws: { "\($0)".contains("no uv to install one") && "\($0)".contains("Python 3.11 on the node") }
+        // Looking for one to install cleared the build no node was sent for 30 days.
+        #expect(!FileManager.default.fileExists(atPath: unused.path))
+        #expect(store.installed("cpython-3.12-linux-x86_64-gnu") == "cpython-3.12.10-linux-x86_64-gnu")
     }
 
     /// A second CPython on this machine (of another minor version than the system's
