@@ -47,21 +47,14 @@ import Testing
         #expect(store.installed("cpython-3.12-linux-x86_64-gnu") == "cpython-3.12.10-linux-x86_64-gnu")
     }
 
-    /// A second CPython on this machine (of another minor version than the system's
-    /// `python3`), copied into the store as uv lays its builds out, stands for the
-    /// python-build-standalone build uv would download (this machine cannot reach GitHub).
+    /// `Tests/Fixtures/relocatable-python`: a second CPython of this machine (of another minor
+    /// version than the system's `python3`), copied into the store as uv lays its builds out, stands
+    /// for the python-build-standalone build uv would download (this machine cannot reach GitHub).
+    static let relocatable = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/relocatable-python").path
     static let otherPython: (minor: String, prefix: String)? = {
-        let system = (try? LocalRunner().run("/usr/bin/python3 -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])'", timeout: 30))?
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: "/root/.pyenv/versions")) ?? []).sorted()
-        for version in versions {
-            let parts = version.split(separator: ".")
-            guard parts.count == 3, parts[0] == "3", let minor = Int(parts[1]), minor >= 10 else { continue }
-            let name = "3.\(minor)"
-            let prefix = "/root/.pyenv/versions/" + version
-            if name != system && FileManager.default.isExecutableFile(atPath: "\(prefix)/bin/python\(name)") { return (name, prefix) }
-        }
-        return nil
+        let words = ((try? LocalRunner().run(ShellQuote.join([relocatable, "find"]), timeout: 30))?.stdout ?? "").split(separator: " ")
+        return words.count == 2 ? (String(words[0]), words[1].trimmingCharacters(in: .whitespacesAndNewlines)) : nil
     }()
 
     @Test(.enabled(if: otherPython != nil, "no second CPython 3.10+ on this machine to stand for a relocatable build"))
@@ -74,15 +67,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let wheelhouse = Wheelhouse(root: directory.appendingPathComponent("cache/wheelhouse"))
         let build = wheelhouse.pythons.root.appendingPathComponent("cpython-\(minor).99-linux-x86_64-gnu")
-        try FileManager.default.createDirectory(at: build.appendingPathComponent("lib"), withIntermediateDirectories: true)
-        let copy = try LocalRunner().run("""
-            set -e
-            mkdir -p \(build.path)/bin && cp \(prefix)/bin/python\(minor) \(build.path)/bin/
-            cp -a \(prefix)/lib/libpython\(minor).so* \(build.path)/lib/ 2>/dev/null || true
-            tar -C \(prefix)/lib -cf - --exclude=python\(minor)/test --exclude=python\(minor)/site-packages --exclude=__pycache__ \
-              --exclude=python\(minor)/idlelib --exclude=python\(minor)/tkinter --exclude='python\(minor)/config-*' python\(minor) \
-              | tar -C \(build.path)/lib -xf -
-            """, timeout: 300)
+        let copy = try LocalRunner().run(ShellQuote.join([Self.relocatable, "copy", prefix, minor, build.path]), timeout: 300)
         try #require(copy.exitCode == 0, "\(copy)")
 
         var spec = EnvironmentSpec(base: .minimal)
