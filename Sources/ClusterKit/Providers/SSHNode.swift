@@ -1,3 +1,5 @@
+import Foundation
+
 /// What clusterctl learned about one SSH host on first contact, and where it keeps things there.
 struct SSHNode {
     let host: String
@@ -79,19 +81,21 @@ struct SSHNode {
     /// Makes (or reuses) the node's environment and, in the same round trip, the service user
     /// (checked to import distributed from it where the services run), the services' own
     /// directories and the keeper's files, then runs `then` (the node's first service starts);
-    /// returns what it all printed. Wheels shipped for `environment.offline` go to
+    /// returns what it all printed. `input` is for `then` to read on its standard input (what
+    /// runs before it reads none). Wheels shipped for `environment.offline` go to
     /// `wheelhouseDirectory`.
     @discardableResult
-    func prepareEnvironment(_ spec: EnvironmentSpec, then followUp: String? = nil, onStep: (String) -> Void) throws -> String {
+    func prepareEnvironment(_ spec: EnvironmentSpec, then followUp: String? = nil, input: Data? = nil,
+                            onStep: (String) -> Void) throws -> String {
         var layout = ShellQuote.join(["mkdir", "-p", "-m", "0700", workDirectory, tlsDirectory])
         if let serviceAccount {
             layout = serviceAccount.directoriesCommand([workDirectory, tlsDirectory])
         }
         return try EnvironmentInstaller(runner: runner).prepare(
             spec, directory: environmentDirectory, allowSystemInstall: true, serviceAccount: serviceAccount,
-            then: "echo 'clusterctl-step: service directories' && " + layout + " && " + (try keeper.installCommand())
-                + (followUp.map { " && " + $0 } ?? ""),
-            wheels: wheelhouseDirectory, onStep: onStep).output
+            then: "echo 'clusterctl-step: service directories' && { " + layout + " && " + (try keeper.installCommand())
+                + "; } </dev/null" + (followUp.map { " && " + $0 } ?? ""),
+            input: input, wheels: wheelhouseDirectory, onStep: onStep).output
     }
 }
 
