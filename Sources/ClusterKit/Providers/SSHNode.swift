@@ -11,7 +11,7 @@ struct SSHNode {
     var environmentDirectory: String { installDirectory + "/env" }
     var runtimeDirectory: String { installDirectory + "/run" }
     var logDirectory: String { installDirectory + "/logs" }
-    /// Wheels shipped from the machine running clusterctl (`environment.offline`).
+    /// Wheels fetched by the machine running clusterctl (`environment.offline`).
     var wheelhouseDirectory: String { installDirectory + "/wheelhouse" }
     /// Holds the node's TLS files (CA certificate, its certificate and key), readable by the
     /// services' user only.
@@ -79,10 +79,11 @@ struct SSHNode {
     /// Makes (or reuses) the node's environment and, in the same round trip, the service user
     /// (checked to import distributed from it where the services run), the services' own
     /// directories and the keeper's files, then runs `then` (the node's first service starts);
-    /// returns what it all printed. Wheels shipped for `environment.offline` go to
-    /// `wheelhouseDirectory`.
+    /// returns what it all printed. Wheels for `environment.offline` reach `wheelhouseDirectory`
+    /// as `delivery` says.
     @discardableResult
-    func prepareEnvironment(_ spec: EnvironmentSpec, then followUp: String? = nil, onStep: (String) -> Void) throws -> String {
+    func prepareEnvironment(_ spec: EnvironmentSpec, then followUp: String? = nil, delivery: WheelDelivery,
+                            onStep: (String) -> Void) throws -> String {
         var layout = ShellQuote.join(["mkdir", "-p", "-m", "0700", workDirectory, tlsDirectory])
         if let serviceAccount {
             layout = serviceAccount.directoriesCommand([workDirectory, tlsDirectory])
@@ -91,7 +92,7 @@ struct SSHNode {
             spec, directory: environmentDirectory, allowSystemInstall: true, serviceAccount: serviceAccount,
             then: "echo 'clusterctl-step: service directories' && " + layout + " && " + (try keeper.installCommand())
                 + (followUp.map { " && " + $0 } ?? ""),
-            wheels: wheelhouseDirectory, onStep: onStep).output
+            wheels: wheelhouseDirectory, delivery: delivery, onStep: onStep).output
     }
 }
 

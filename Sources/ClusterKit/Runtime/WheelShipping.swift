@@ -33,19 +33,3 @@ struct WheelShipping {
         }
     }
 }
-
-extension EnvironmentInstaller {
-    /// Answers a node's request for wheels: fetches them once here (`wheelhouse`) and ships
-    /// the ones it lacks to `directory` on the node.
-    func shipWheels(_ request: WheelRequest, packages: [String], to directory: String, wheelhouse: Wheelhouse,
-                    onStep: (String) -> Void) throws {
-        let target = request.target
-        let local: URL
-        do {
-            local = try wheelhouse.ensure(target, packages: packages, onStep: onStep)
-        } catch let error as ClusterError {
-            throw ClusterError("\(runner.host): \(error.message)", details: error.details)
-        }
-        try WheelShipping(runner: runner, directory: directory).ship(from: local, present: request.present, onStep: onStep)
-    }
-}
