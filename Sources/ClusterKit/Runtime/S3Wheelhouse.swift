@@ -55,7 +55,10 @@ public struct S3Wheelhouse: Sendable {
         let base = Self.keyPrefix(statePrefix: prefix, wheelhouse: key)
         try Wheelhouse.lock(for: location(key)).withLock {
             do {
-                let stored = Dictionary(try client.listObjects(bucket: bucket, prefix: base)
+                // Listed by the state's bare prefix and filtered here, as `S3StateDocuments.names`
+                // does: a query without an encoded `/` is one every S3-compatible endpoint signs alike.
+                let stored = Dictionary(try client.listObjects(bucket: bucket, prefix: prefix)
+                    .filter { $0.key.hasPrefix(base) }
                     .map { (String($0.key.dropFirst(base.count)), $0.size) }) { first, _ in first }
                 let missing = Self.missing(wheels, stored: stored)
                 guard !missing.isEmpty else {
