@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import ClusterKit
 
-/// The bootstrap's offline path through `LocalRunner` on this machine, where uv is on PATH
-/// (the ssh test hosts' sessions have only pip): the first pass asks for wheels, they come
+/// The bootstrap's offline path through `LocalRunner` on this machine (the script an SSH runner
+/// runs, with `PATH` set the way a node's would be): the first pass asks for wheels, they come
 /// from a wheelhouse cache of the test's own, and the second pass installs them with
 /// `uv pip install --offline --no-index`.
 @Suite struct OfflineInstallTests {
@@ -35,6 +35,39 @@ import Testing
             spec, directory: directory.appendingPathComponent("node/env").path, allowSystemInstall: false,
             wheels: wheels, wheelhouse: Wheelhouse(root: directory.appendingPathComponent("cache"))) { again.append($0) }
         #expect(!again.contains { $0.contains("wheel") }, "\(again)")
+    }
+
+    /// A node with no uv (`PATH` without it): uv's wheel is fetched and shipped with the rest,
+    /// the bootstrap takes the binary out of it and uv, not pip, builds the environment; a
+    /// rebuild later asks for the same wheels (uv's included) and finds them all there.
+    @Test func uvTravelsToANodeThatHasNone() throws {
+        let system = "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+        let probe = try EnvironmentRunner(system).run("command -v uv || echo none", timeout: 10)
+        try #require(probe.stdout.contains("none"), "uv is on the system PATH here: \(probe.stdout)")
+        let directory = try SpecFixture.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var spec = EnvironmentSpec(base: .minimal)
+        spec.offline = .on
+        let wheels = directory.appendingPathComponent("node/wheelhouse").path
+        let cache = Wheelhouse(root: directory.appendingPathComponent("cache"))
+        var steps: [String] = []
+        let environment = try EnvironmentInstaller(runner: EnvironmentRunner(system)).prepare(
+            spec, directory: directory.appendingPathComponent("node/env").path, allowSystemInstall: false,
+            wheels: wheels, wheelhouse: cache) { steps.append($0) }
+        #expect(steps.contains("the node has no uv: uv's wheel travels too, and installs the rest faster than pip"), "\(steps)")
+        #expect(steps.contains { $0.hasPrefix("uv taken out of its shipped wheel (uv-") }, "\(steps)")
+        #expect(FileManager.default.isExecutableFile(atPath: wheels + "/.bin/uv"))
+        // uv's environments have no pip of their own; pip's venv would.
+        #expect(!FileManager.default.fileExists(atPath: environment.path + "/bin/pip"), "pip built the environment")
+        let check = try LocalRunner().run(ShellQuote.join([environment.path + "/bin/python", "-c", "import distributed"]), timeout: 120)
+        #expect(check.exitCode == 0, "\(check)")
+
+        try FileManager.default.removeItem(atPath: environment.path)
+        var again: [String] = []
+        _ = try EnvironmentInstaller(runner: EnvironmentRunner(system)).prepare(
+            spec, directory: environment.path, allowSystemInstall: false, wheels: wheels, wheelhouse: cache) { again.append($0) }
+        #expect(again.contains { $0.hasPrefix("all ") && $0.hasSuffix("nothing to ship") }, "\(again)")
+        #expect(!again.contains { $0.hasPrefix("wheelhouse: fetching") }, "\(again)")
     }
 
     /// `auto` on a node whose index does not answer (`UV_DEFAULT_INDEX` at a closed port):

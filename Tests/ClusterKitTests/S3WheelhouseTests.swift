@@ -78,7 +78,7 @@ import Testing
             try Templates.render("bootstrap/environment.sh", [
                 "python": "python3", "python_minor": "", "env_dir": "/x/env", "env_root": "", "allow_system_install": "no",
                 "packages": ["dask"], "service_user": "", "sudo": "", "systemd_sandbox": false, "systemd_properties": [String](),
-                "offline": "on", "wheelhouse": "/x/wheelhouse", "wheels_shipped": "yes",
+                "offline": "on", "wheelhouse": "/x/wheelhouse", "wheels_shipped": "yes", "python_shipped": "no",
                 "wheels_from_s3": fromS3, "wheel_manifest": fromS3 ? "/x/wheelhouse.download.json" : "",
             ])
         }

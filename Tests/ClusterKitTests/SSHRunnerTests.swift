@@ -52,6 +52,16 @@ struct SSHRunnerTests {
             #expect(status == 2)
             #expect(streamed.contains("a\nb\n") && streamed.contains("café\n"))
 
+            // Longer than one SSH request holds: refused before it is sent, as `tooLong` (what
+            // SSHBackend splits a node's combined command on), and the connection stays usable.
+            let long = "true " + String(repeating: "x", count: SSHRunner.requestLimit)
+            let refused = thrownError { _ = try runner.run(long, timeout: 10) }
+            guard case .tooLong(host, _, SSHRunner.requestLimit)? = refused as? RunnerError else {
+                Issue.record("expected RunnerError.tooLong, got \(String(describing: refused))")
+                return
+            }
+            #expect(try runner.run("echo still", timeout: 10).stdout == "still\n")
+
             let path = fixture.directory + "/new/nested dir/conf"
             try runner.upload(Data("x=1\n".utf8), to: path, mode: 0o640)
             #expect(FileManager.default.contents(atPath: path) == Data("x=1\n".utf8))

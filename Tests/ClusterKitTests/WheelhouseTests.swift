@@ -69,6 +69,8 @@ import Testing
         let request = try #require(WheelRequest(bootstrapOutput: output))
         #expect(request.target == Self.debian12)
         #expect(request.present == ["dask-2026.8.0-py3-none-any.whl", "toolz-1.0.0-py3-none-any.whl"])
+        #expect(!request.needsInstaller)
+        #expect(WheelRequest(bootstrapOutput: output + "\nclusterctl-wheels-uv: missing\n")?.needsInstaller == true)
         #expect(WheelRequest(bootstrapOutput: "clusterctl-step: python\n") == nil)
         #expect(WheelRequest(bootstrapOutput: "clusterctl-wheels-for: cpython 3.11\n") == nil)
         #expect(WheelShipping.missing(["a.whl", "b.whl", "c.whl"], present: ["b.whl", "z.whl"]) == ["a.whl", "c.whl"])
@@ -106,19 +108,29 @@ import Testing
         // What a fetch killed long ago left is removed; one under way (recent) is not touched.
         let abandoned = root.appendingPathComponent(".partial-old-1234")
         let underWay = root.appendingPathComponent(".partial-new-5678")
-        for url in [abandoned, underWay] { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        // So is a wheelhouse unused for longer than 30 days; one used 10 days ago stays.
+        let unused = root.appendingPathComponent("cp311-manylinux_2_36_x86_64-0123456789abcdef")
+        let recent = root.appendingPathComponent("cp311-manylinux_2_36_x86_64-fedcba9876543210")
+        for url in [abandoned, underWay, unused, recent] { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -86400)], ofItemAtPath: abandoned.path)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -31 * 86400)], ofItemAtPath: unused.path)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -10 * 86400)], ofItemAtPath: recent.path)
         var steps: [String] = []
         let directory = try wheelhouse.ensure(target, packages: ["msgpack==1.1.0"]) { steps.append($0) }
         let wheels = try Wheelhouse.wheels(in: directory)
         #expect(wheels.count == 1 && wheels[0].hasPrefix("msgpack-1.1.0-cp312-cp312-manylinux"), "\(wheels)")
         #expect(wheels.first?.hasSuffix("aarch64.whl") == true, "\(wheels)")
         #expect(steps.contains("wheelhouse: collecting msgpack==1.1.0"), "\(steps)")
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: root.path)) == [directory.lastPathComponent, underWay.lastPathComponent])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: root.path))
+                == [directory.lastPathComponent, underWay.lastPathComponent, recent.lastPathComponent])
 
+        // Using it marks it used.
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -20 * 86400)], ofItemAtPath: directory.path)
         var again: [String] = []
         #expect(try wheelhouse.ensure(target, packages: ["msgpack==1.1.0"]) { again.append($0) } == directory)
         #expect(again == ["wheelhouse: using \(directory.path)"])
+        let used = try FileManager.default.attributesOfItem(atPath: directory.path)[.modificationDate] as? Date
+        #expect(used.map { Date().timeIntervalSince($0) < 3600 } == true, "\(String(describing: used))")
     }
 
     /// A package with no wheel is named, and nothing is left that a rerun would trust.

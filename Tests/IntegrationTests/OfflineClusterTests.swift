@@ -204,6 +204,65 @@ struct OfflineClusterTests {
         #expect(cluster.markedProcesses().isEmpty, "left running: \(cluster.markedProcesses())")
     }
 
+    /// `match_client` pins a Python the host lacks (its sessions find only pyenv's shim, which
+    /// does not run that version) and `offline: on` leaves uv no download: `up` ships a build
+    /// from the Python store in clusterctl's cache over SSH, the host unpacks it and builds the
+    /// environment on it from shipped wheels, and a real client computes on the services it runs.
+    /// (A second CPython of this machine, copied into the store as uv lays its builds out, stands
+    /// for the python-build-standalone build uv would download: this machine cannot reach GitHub.)
+    @Test(.enabled(if: otherPython != nil, "no second CPython 3.10+ on this machine to stand for a relocatable build"))
+    func aHostWithoutThePinnedPythonIsShippedOne() throws {
+        let (minor, prefix) = try #require(Self.otherPython)
+        let pool = try SSHHostPool(addresses: ["127.0.0.2"])
+        defer { pool.stop() }
+        let cluster = try LocalClusterHarness(prefix: "pyship")
+        defer { cluster.tearDown() }
+        let cache = cluster.directory.appendingPathComponent("cache")
+        let build = "cpython-\(minor).99-linux-x86_64-gnu"
+        let store = cache.appendingPathComponent("clusterctl/pythons/\(build)").path
+        let copy = try CapturedRun.of(Self.relocatable, ["copy", prefix, minor, store], timeout: 300)
+        try #require(copy.status == 0, "\(copy.all)")
+        // The client: that Python with Dask, in a venv of the test's own.
+        let client = cluster.directory.appendingPathComponent("client").path
+        let venv = try CapturedRun.of("bash", ["-c", """
+            set -e
+            uv venv --quiet --python "$PREFIX/bin/python$MINOR" "$CLIENT"
+            uv pip install --quiet --python "$CLIENT/bin/python" dask==2026.8.0 distributed==2026.8.0
+            """], environment: ["PREFIX": prefix, "MINOR": minor, "CLIENT": client], timeout: 600)
+        try #require(venv.status == 0, "the client's venv:\n\(venv.all)")
+        let file = try pool.clusterFile(name: cluster.name, scheduler: "127.0.0.2", workers: ["127.0.0.2"], count: 1)
+        try (String(contentsOfFile: file, encoding: .utf8)
+             + "\nenvironment:\n  base: minimal\n  offline: on\n  match_client: \(client)/bin/python\n")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+
+        let up = try clusterctl(cluster, cache: cache, ["up", file], timeout: 900)
+        try #require(up.status == 0, "up failed:\n\(up.all)")
+        #expect(up.stderr.contains("127.0.0.2: environment: the node has no Python \(minor) (environment.match_client)"), "\(up.stderr)")
+        #expect(up.stderr.contains("127.0.0.2: environment: shipping \(build).tar.gz ("), "\(up.stderr)")
+        let unpacked = pool.directory.appendingPathComponent("nodes/127.0.0.2/python/\(build)/bin/python\(minor)").path
+        #expect(FileManager.default.isExecutableFile(atPath: unpacked), "not unpacked at \(unpacked)")
+        let versions = try cluster.python("""
+            import os, sys
+            from distributed import Client
+            with Client(os.environ["ADDRESS"], timeout=30) as client:
+                print("NODE", client.run_on_scheduler(lambda: "%d.%d %s" % (sys.version_info[:2] + (sys.base_prefix,))))
+            """)
+        #expect(versions.stdout.contains("NODE \(minor) \(pool.directory.path)/nodes/127.0.0.2/python/\(build)"), "\(versions.all)")
+        #expect(try cluster.python(LocalClusterLifecycleTests.computeScript).stdout.contains("RESULT -285"))
+        let down = try clusterctl(cluster, cache: cache, ["down", cluster.name, "--yes"], timeout: 300)
+        #expect(down.status == 0, "down:\n\(down.all)")
+        #expect(cluster.markedProcesses().isEmpty, "left running: \(cluster.markedProcesses())")
+    }
+
+    /// `Tests/Fixtures/relocatable-python`, and the second CPython of this machine it finds
+    /// (pyenv's, of another minor version than the hosts' system `python3`): version and prefix.
+    static let relocatable = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/relocatable-python").path
+    static let otherPython: (minor: String, prefix: String)? = {
+        let words = ((try? CapturedRun.of(relocatable, ["find"]))?.stdout ?? "").split(separator: " ")
+        return words.count == 2 ? (String(words[0]), words[1].trimmingCharacters(in: .whitespacesAndNewlines)) : nil
+    }()
+
     /// What the host's `python3` (the one an SSH session finds) says about itself, as the
     /// bootstrap reports it when asking for wheels.
     static func hostTarget() throws -> WheelTarget {

@@ -201,8 +201,7 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
     private func fitting(_ request: String) throws -> String {
         let size = request.utf8.count
         guard size <= Self.requestLimit else {
-            throw RunnerError.failedToStart(host: host, reason: "the command is \(size) bytes, more than the \(Self.requestLimit) "
-                                            + "an SSH server takes in one request; this is a clusterctl bug, please report it")
+            throw RunnerError.tooLong(host: host, bytes: size, limit: Self.requestLimit)
         }
         return request
     }

@@ -46,7 +46,7 @@ public struct EnvironmentInstaller {
                         onStep: (String) -> Void = { _ in }) throws -> PreparedEnvironment {
         let packages = try Self.packages(for: spec)
         // `manifest`: the path of the node's download manifest (wheels from S3), else nil.
-        func bootstrap(shipped: Bool, manifest: String? = nil) throws -> CommandResult {
+        func bootstrap(shipped: Bool, python: Bool, manifest: String? = nil) throws -> CommandResult {
             let script = try Templates.render("bootstrap/environment.sh", [
                 "python": spec.python,
                 "python_minor": spec.lockstep?.python ?? "",
@@ -61,6 +61,7 @@ public struct EnvironmentInstaller {
                 "offline": wheels == nil ? OfflineMode.off.rawValue : spec.offline.rawValue,
                 "wheelhouse": wheels ?? "",
                 "wheels_shipped": shipped ? "yes" : "no",
+                "python_shipped": python ? "yes" : "no",
                 "wheels_from_s3": manifest != nil,
                 "wheel_manifest": manifest ?? "",
             ])
@@ -73,18 +74,32 @@ public struct EnvironmentInstaller {
             return try runner.run(command, timeout: Self.timeout)
         }
         onStep("bootstrap: Python, environment and packages (gives up after \(Int(Self.timeout / 60)) min)")
-        // A node that asks for wheels stops before `then` runs; it runs with the second pass.
-        var result = try bootstrap(shipped: false)
-        if result.exitCode == WheelRequest.exitCode, let wheels, let request = WheelRequest(bootstrapOutput: result.stdout) {
-            let unreachable = result.stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl-note: the package index") }
-                .map { String($0.dropFirst("clusterctl-note: ".count)) }
-            onStep(spec.offline == .on ? "environment.offline: on: wheels come from this machine"
-                                       : "\(unreachable ?? "the package index is out of reach from this node"): wheels come from this machine")
-            let manifest = try deliverWheels(request, packages: packages, to: wheels, wheelhouse: wheelhouse,
+        // A node that asks for a Python or for wheels stops before `then` runs; it runs with
+        // the pass after the last answer. Each is answered once. Wheels from S3 are downloaded
+        // by the pass right after they were put there (`manifest`).
+        var (shippedWheels, shippedPython) = (false, false)
+        var result = try bootstrap(shipped: false, python: false)
+        while let wheels {
+            var manifest: String?
+            if result.exitCode == PythonRequest.exitCode, !shippedPython, let request = PythonRequest(bootstrapOutput: result.stdout) {
+                onStep("the node has no Python \(request.minor) (environment.match_client) and cannot download one: it comes from this machine")
+                try shipPython(request, to: wheels, store: wheelhouse.pythons, onStep: onStep)
+                shippedPython = true
+                onStep("bootstrap again: with the shipped Python \(request.minor)")
+            } else if result.exitCode == WheelRequest.exitCode, !shippedWheels, let request = WheelRequest(bootstrapOutput: result.stdout) {
+                let unreachable = result.stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl-note: the package index") }
+                    .map { String($0.dropFirst("clusterctl-note: ".count)) }
+                onStep(spec.offline == .on ? "environment.offline: on: wheels come from this machine"
+                                           : "\(unreachable ?? "the package index is out of reach from this node"): wheels come from this machine")
+                manifest = try deliverWheels(request, packages: packages, to: wheels, wheelhouse: wheelhouse,
                                              delivery: delivery, onStep: onStep)
-            onStep(manifest == nil ? "bootstrap again: installing from the shipped wheels, no package index"
-                                   : "bootstrap again: downloading the wheels from S3, then installing with no package index")
-            result = try bootstrap(shipped: true, manifest: manifest)
+                shippedWheels = true
+                onStep(manifest == nil ? "bootstrap again: installing from the shipped wheels, no package index"
+                                       : "bootstrap again: downloading the wheels from S3, then installing with no package index")
+            } else {
+                break
+            }
+            result = try bootstrap(shipped: shippedWheels, python: shippedPython, manifest: manifest)
             if let (count, bytes) = WheelDelivery.downloaded(in: result.stdout) {
                 onStep(String(format: "the node downloaded %d wheels (%.1f MB) from S3", count, Double(bytes) / 1e6))
             }
@@ -99,6 +114,9 @@ public struct EnvironmentInstaller {
         guard let line = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-env: ") }) else {
             throw ClusterError("\(runner.host): the bootstrap script ended without naming the environment",
                                details: result.tail())
+        }
+        if let uv = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-uv: ") }) {
+            onStep("uv taken out of its shipped wheel (\(uv.dropFirst("clusterctl-uv: ".count))) installs the packages")
         }
         if let source = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-source: ") }) {
             onStep("packages installed with no index, from the wheels in \(source.dropFirst("clusterctl-source: ".count))")

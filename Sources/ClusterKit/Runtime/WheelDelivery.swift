@@ -29,14 +29,20 @@ public enum WheelDelivery: Sendable {
 }
 
 extension EnvironmentInstaller {
-    /// Answers a node's request for wheels: fetches them once here (`wheelhouse`), then brings
-    /// the ones it lacks to `directory` on the node as `delivery` says. Returns the path of the
-    /// download manifest on the node when the node is to download them itself (S3), else nil.
+    /// Answers a node's request for wheels: fetches them once here (`wheelhouse`), uv's own wheel
+    /// too when the node has no uv, then brings the ones it lacks to `directory` on the node as
+    /// `delivery` says. Returns the path of the download manifest on the node when the node is
+    /// to download them itself (S3), else nil.
     func deliverWheels(_ request: WheelRequest, packages: [String], to directory: String, wheelhouse: Wheelhouse,
                        delivery: WheelDelivery, onStep: (String) -> Void) throws -> String? {
+        var wanted = packages
+        if request.needsInstaller {
+            onStep("the node has no uv: uv's wheel travels too, and installs the rest faster than pip")
+            wanted.append(WheelRequest.installerRequirement)
+        }
         let local: URL
         do {
-            local = try wheelhouse.ensure(request.target, packages: packages, onStep: onStep)
+            local = try wheelhouse.ensure(request.target, packages: wanted, onStep: onStep)
         } catch let error as ClusterError {
             throw ClusterError("\(runner.host): \(error.message)", details: error.details)
         }

@@ -88,11 +88,18 @@ public struct WheelRequest: Equatable, Sendable {
     public var target: WheelTarget
     /// File names of the wheels already in the node's wheelhouse.
     public var present: Set<String>
+    /// The node has no uv: uv's own wheel travels with the others (the node takes the binary
+    /// out of it and installs with it rather than with pip).
+    public var needsInstaller: Bool
+
+    /// The requirement for uv's wheel, added to the wheels of a node that has no uv.
+    public static let installerRequirement = "uv"
 
     /// Reads the request from the bootstrap's output; nil when it holds none.
     public init?(bootstrapOutput: String) {
         var target: WheelTarget?
         var present: Set<String> = []
+        var needsInstaller = false
         for line in bootstrapOutput.split(separator: "\n") {
             if line.hasPrefix("clusterctl-wheels-for: ") {
                 let words = line.dropFirst("clusterctl-wheels-for: ".count).split(separator: " ").map(String.init)
@@ -101,10 +108,13 @@ public struct WheelRequest: Equatable, Sendable {
                                      libc: words[3], libcVersion: words[4])
             } else if line.hasPrefix("clusterctl-wheel-present: ") {
                 present.insert(String(line.dropFirst("clusterctl-wheel-present: ".count)))
+            } else if line == "clusterctl-wheels-uv: missing" {
+                needsInstaller = true
             }
         }
         guard let target else { return nil }
         self.target = target
         self.present = present
+        self.needsInstaller = needsInstaller
     }
 }

@@ -22,6 +22,12 @@ SUDO={{sudo}}
 OFFLINE={{offline}}
 WHEELHOUSE={{wheelhouse}}
 WHEELS_SHIPPED={{wheels_shipped}}
+# A Python archive clusterctl shipped (under $WHEELHOUSE/pythons) for a pinned version this host lacks.
+PYTHON_SHIPPED={{python_shipped}}
+# Whether this host has a uv of its own; one taken from its shipped wheel on an earlier run (a
+# node that had none) is used as if on PATH, and its wheel stays among the ones asked for.
+OWN_UV=no; if command -v uv >/dev/null 2>&1; then OWN_UV=yes; fi
+if [ -n "$WHEELHOUSE" ] && [ -x "$WHEELHOUSE/.bin/uv" ]; then PATH="$WHEELHOUSE/.bin:$PATH"; fi
 
 # The modules whose bytecode is written once the packages are in (a missing one is skipped:
 # environment.base minimal has no dashboard). The files they loaded from site-packages are
@@ -62,6 +68,15 @@ for index in range(workers):
     children.append(pid)
 for pid in children:
     os.waitpid(pid, 0)'
+
+# Writes the uv binary of the wheel $1 to $2 (under a temporary name, then renamed).
+UNPACK_UV='import os, shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    name = next(n for n in wheel.namelist() if n.endswith(".data/scripts/uv"))
+    with wheel.open(name) as source, open(sys.argv[2] + ".tmp", "wb") as target:
+        shutil.copyfileobj(source, target)
+os.chmod(sys.argv[2] + ".tmp", 0o755)
+os.replace(sys.argv[2] + ".tmp", sys.argv[2])'
 
 fail() { code=$1; shift; echo "clusterctl: $*" >&2; exit "$code"; }
 step() { echo "clusterctl-step: $1"; }
@@ -143,22 +158,68 @@ minor_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/
 # The major.minor of the interpreter VERSION describes (`cpython 3.11.7 x86_64` -> 3.11),
 # without starting it again (a version manager's shim costs 0.1 s or more per start).
 version_minor() { printf '%s\n' "$VERSION" | cut -d' ' -f2 | cut -d. -f1,2; }
+# A relocatable Python of version $1 under $2 (one uv installed, or clusterctl shipped).
+managed_python() {
+  for candidate in "$2"/*/bin/python"$1"; do
+    if [ -x "$candidate" ] && [ "$(minor_of "$candidate")" = "$1" ]; then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+# Unpacks the Python archive clusterctl shipped into $1 (into a temporary directory, then moved).
+unpack_shipped_python() {
+  for archive in "$WHEELHOUSE"/pythons/*.tar.gz; do
+    [ -f "$archive" ] || continue
+    step python-unpack
+    mkdir -p "$1"
+    partial=$(mktemp -d "$1/.partial.XXXXXX")
+    if tar -xzf "$archive" -C "$partial"; then
+      for unpacked in "$partial"/*; do
+        rm -rf "$1/${unpacked##*/}"
+        mv "$unpacked" "$1/"
+      done
+      rm -f "$archive"
+      echo "clusterctl-python-unpacked: ${archive##*/}"
+    fi
+    rm -rf "$partial"
+  done
+}
+# Asks clusterctl for a Python of the pinned version (exit 31): its machine and C library.
+request_python() {
+  step python-request
+  "$WAS" -c 'import os, platform, sys
+try:
+    libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+except (AttributeError, OSError, ValueError):
+    libc = ""
+name, version = libc.split(" ", 1) if " " in libc else platform.libc_ver()
+print("clusterctl-python-for:", sys.argv[1], os.uname().machine, name or "unknown", version or "0")' "$PYTHON_MINOR"
+  exit 31
+}
+
 if [ -n "$PYTHON_MINOR" ] && [ "$(version_minor)" != "$PYTHON_MINOR" ]; then
   # Pinned to the client's Python (environment.match_client): that version from PATH or the
-  # usual places, else from uv (beside the environment, or beside the shared environments).
+  # usual places, else one installed beside the environments (by uv, or shipped by clusterctl
+  # when this host cannot download one), else from uv now, else asked of clusterctl.
   WAS=$PY
   PY=
   for candidate in "$(command -v "python$PYTHON_MINOR" 2>/dev/null || true)" "/usr/local/bin/python$PYTHON_MINOR" "/usr/bin/python$PYTHON_MINOR"; do
     if [ -n "$candidate" ] && [ -x "$candidate" ] && [ "$(minor_of "$candidate")" = "$PYTHON_MINOR" ]; then PY=$candidate; break; fi
   done
   UV_PYTHONS=${INSTALL_DIR:-$(dirname "$ENV_ROOT")}/python
-  if [ -z "$PY" ] && command -v uv >/dev/null 2>&1; then
+  [ -n "$PY" ] || PY=$(managed_python "$PYTHON_MINOR" "$UV_PYTHONS") || PY=
+  if [ -z "$PY" ] && [ "$PYTHON_SHIPPED" = yes ]; then
+    unpack_shipped_python "$UV_PYTHONS"
+    PY=$(managed_python "$PYTHON_MINOR" "$UV_PYTHONS") || PY=
+  fi
+  if [ -z "$PY" ] && [ "$OFFLINE" != on ] && command -v uv >/dev/null 2>&1; then
     step python-install
     mkdir -p "$UV_PYTHONS"
     if UV_PYTHON_INSTALL_DIR="$UV_PYTHONS" uv python install --quiet "$PYTHON_MINOR" >&2; then
-      PY=$(UV_PYTHON_INSTALL_DIR="$UV_PYTHONS" uv python find --python-preference only-managed "$PYTHON_MINOR" 2>/dev/null) || PY=
+      PY=$(managed_python "$PYTHON_MINOR" "$UV_PYTHONS") || PY=
     fi
   fi
+  if [ -z "$PY" ] && [ -n "$WHEELHOUSE" ] && [ "$PYTHON_SHIPPED" != yes ]; then request_python; fi
+  [ -n "$PY" ] || [ "$PYTHON_SHIPPED" != yes ] || fail 27 "the Python $PYTHON_MINOR build clusterctl shipped did not unpack into $UV_PYTHONS or does not run on this host; install Python $PYTHON_MINOR here (Debian/Ubuntu: apt-get install python$PYTHON_MINOR python$PYTHON_MINOR-venv)"
   [ -n "$PY" ] || fail 27 "environment.match_client asks for Python $PYTHON_MINOR (the client's), but this host has $("$WAS" -V 2>&1) and no python$PYTHON_MINOR, and uv could not install it; install Python $PYTHON_MINOR here (Debian/Ubuntu: apt-get install python$PYTHON_MINOR python$PYTHON_MINOR-venv)"
   note "using $PY for Python $PYTHON_MINOR (environment.match_client)"
   VERSION=$("$PY" -c 'import os, sys; print(sys.implementation.name, sys.version.split()[0], os.uname().machine)')
@@ -249,12 +310,32 @@ except (AttributeError, OSError, ValueError):
     libc = ""
 name, version = libc.split(" ", 1) if " " in libc else platform.libc_ver()
 print("clusterctl-wheels-for:", sys.implementation.name, "%d.%d" % sys.version_info[:2], os.uname().machine, name or "unknown", version or "0")'
+  # A node without uv gets uv's own wheel too: it installs the rest several times faster than pip.
+  [ "$OWN_UV" = yes ] || echo "clusterctl-wheels-uv: missing"
   if [ -d "$WHEELHOUSE" ]; then
     for wheel in "$WHEELHOUSE"/*.whl; do
       if [ -f "$wheel" ]; then echo "clusterctl-wheel-present: ${wheel##*/}"; fi
     done
   fi
   exit 30
+}
+
+# Puts uv from its shipped wheel beside the wheels when this host has no uv (else pip installs).
+unpack_shipped_uv() {
+  command -v uv >/dev/null 2>&1 && return 0
+  for wheel in "$WHEELHOUSE"/uv-*.whl; do
+    [ -f "$wheel" ] || continue
+    step uv
+    mkdir -p "$WHEELHOUSE/.bin"
+    if "$PY" -c "$UNPACK_UV" "$wheel" "$WHEELHOUSE/.bin/uv" >&2 && "$WHEELHOUSE/.bin/uv" --version >/dev/null 2>&1; then
+      PATH="$WHEELHOUSE/.bin:$PATH"
+      echo "clusterctl-uv: ${wheel##*/}"
+    else
+      note "uv from ${wheel##*/} does not run here; pip installs instead"
+      rm -f "$WHEELHOUSE/.bin/uv"
+    fi
+    return 0
+  done
 }
 
 build() {
@@ -270,6 +351,7 @@ build() {
   if [ "$WHEELS_SHIPPED" = yes ]; then
     set -- --no-index --find-links "$WHEELHOUSE"
     echo "clusterctl-source: $WHEELHOUSE"
+    unpack_shipped_uv
   elif [ "$OFFLINE" = on ] || { [ "$OFFLINE" = auto ] && ! installs_locally && ! index_reachable; }; then
     request_wheels
   fi
@@ -371,7 +453,7 @@ if DOWNLOADED=$("$PY" -c "$DOWNLOAD_WHEELS" "$WHEEL_MANIFEST" "$WHEELHOUSE"); th
   printf '%s\n' "$DOWNLOADED"
 else
   rm -f "$WHEEL_MANIFEST"
-  fail 31 "${DOWNLOADED:-downloading the wheels from S3 failed}; the node must reach S3 (from a private subnet: through an S3 VPC endpoint) and the credentials that ran clusterctl up must be allowed s3:GetObject on the wheelhouse; then run clusterctl up again"
+  fail 32 "${DOWNLOADED:-downloading the wheels from S3 failed}; the node must reach S3 (from a private subnet: through an S3 VPC endpoint) and the credentials that ran clusterctl up must be allowed s3:GetObject on the wheelhouse; then run clusterctl up again"
 fi
 {{/wheels_from_s3}}
 
