@@ -6,7 +6,9 @@ import Foundation
 /// `PREFIX/wheelhouse/<key>/<wheel>`, put there once (a wheel already there, at its size, is not
 /// put again), for nodes to download themselves with presigned GET URLs (`WheelDelivery.s3`).
 public struct S3Wheelhouse: Sendable {
+    /// The state's own client (its credentials, region and endpoint).
     let client: S3Client
+    /// The state's bucket.
     public let bucket: String
     /// The state's key prefix, without a trailing slash (may be empty).
     public let prefix: String
