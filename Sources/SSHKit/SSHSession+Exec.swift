@@ -46,15 +46,17 @@ public final class SSHStopSignal: @unchecked Sendable {
 
 extension SSHSession {
     /// Runs `command` through the login shell of the remote user (as `ssh host command` does)
-    /// and returns its output once it exits.
+    /// and returns its output once it exits. `input`, if given, is the command's standard input
+    /// (then end of file); it is sent before any output is read, so it should fit in the
+    /// channel's window (OpenSSH's: 2 MiB). Without it, the command's standard input stays open.
     ///
     /// Throws `SSHError.timedOut` (step `exec`) if it has not exited after `timeout` seconds;
     /// the channel is then closed. libssh2 1.10 cannot signal the remote process, so a command
     /// that ignores its closed output keeps running on the host until it ends by itself.
-    public func execute(_ command: String, timeout: Double) throws -> SSHCommandResult {
+    public func execute(_ command: String, input: Data? = nil, timeout: Double) throws -> SSHCommandResult {
         var stdout = Data()
         var stderr = Data()
-        let end = try runChannel(command, deadline: Deadline(seconds: timeout), stop: nil) { chunk in
+        let end = try runChannel(command, input: input, deadline: Deadline(seconds: timeout), stop: nil) { chunk in
             switch chunk.stream {
             case .stdout: stdout.append(chunk.data)
             case .stderr: stderr.append(chunk.data)
@@ -70,12 +72,12 @@ extension SSHSession {
     public func stream(_ command: String, timeout: Double? = nil, stop: SSHStopSignal? = nil,
                        onOutput: (SSHOutputChunk) -> Void) throws -> Int32? {
         let deadline = timeout.map { Deadline(seconds: $0) } ?? .never
-        return try runChannel(command, deadline: deadline, stop: stop, onOutput: onOutput)?.status
+        return try runChannel(command, input: nil, deadline: deadline, stop: stop, onOutput: onOutput)?.status
     }
 
-    /// Opens a session channel, runs `command`, pumps both output streams to `onOutput`
-    /// and collects the exit status. Returns nil if `stop` was signalled.
-    private func runChannel(_ command: String, deadline: Deadline, stop: SSHStopSignal?,
+    /// Opens a session channel, runs `command`, sends it `input`, pumps both output streams to
+    /// `onOutput` and collects the exit status. Returns nil if `stop` was signalled.
+    private func runChannel(_ command: String, input: Data?, deadline: Deadline, stop: SSHStopSignal?,
                             onOutput: (SSHOutputChunk) -> Void) throws -> (status: Int32, signal: String?)? {
         beginOperation()
         defer { endOperation() }
@@ -94,6 +96,7 @@ extension SSHSession {
         }
         var finished = false
         defer { if !finished { abandon(channel) } }
+        if let input { try send(input, to: channel, deadline: deadline) }
 
         var buffer = [CChar](repeating: 0, count: 32 * 1024)
         var chunks: [SSHOutputChunk] = []
@@ -120,6 +123,21 @@ extension SSHSession {
         }
         finished = true
         return end
+    }
+
+    /// Writes `input` to the command's standard input, then end of file.
+    private func send(_ input: Data, to channel: OpaquePointer, deadline: Deadline) throws {
+        var offset = 0
+        while offset < input.count {
+            let sent = offset
+            offset += try call(.exec, "sending the command's input", deadline: deadline) {
+                input.withUnsafeBytes { bytes in
+                    cssh_channel_write(channel, bytes.baseAddress!.advanced(by: sent).assumingMemoryBound(to: CChar.self),
+                                       input.count - sent)
+                }
+            }
+        }
+        try call(.exec, "ending the command's input", deadline: deadline) { Int(libssh2_channel_send_eof(channel)) }
     }
 
     /// One pass over both streams (under the session lock): 1 if data was read, 0 at end of

@@ -115,8 +115,8 @@ final class EnvironmentRunner: CommandRunner {
     /// `assignments`: `NAME=value` words for `env`.
     init(_ assignments: String) { self.assignments = assignments }
 
-    func run(_ command: String, timeout: Double) throws -> CommandResult {
-        try local.run("env \(assignments) /bin/sh -c \(ShellQuote.quote(command))", timeout: timeout)
+    func run(_ command: String, input: Data?, timeout: Double) throws -> CommandResult {
+        try local.run("env \(assignments) /bin/sh -c \(ShellQuote.quote(command))", input: input, timeout: timeout)
     }
 
     func stream(_ command: String, onOutput: @escaping (String) -> Void) throws -> Int32 {

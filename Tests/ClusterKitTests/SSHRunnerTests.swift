@@ -52,6 +52,10 @@ struct SSHRunnerTests {
             #expect(status == 2)
             #expect(streamed.contains("a\nb\n") && streamed.contains("café\n"))
 
+            // Input reaches the command through the wrapper that makes it stoppable.
+            let fed = try runner.run("wc -c; echo \"$(id -u)\" >/dev/null", input: Data(repeating: 65, count: 100_000), timeout: 10)
+            #expect(fed.exitCode == 0 && fed.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "100000", "\(fed)")
+
             // Longer than one SSH request holds: refused before it is sent, as `tooLong` (what
             // SSHBackend splits a node's combined command on), and the connection stays usable.
             let long = "true " + String(repeating: "x", count: SSHRunner.requestLimit)

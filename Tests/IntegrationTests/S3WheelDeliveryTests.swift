@@ -96,7 +96,9 @@ private final class ObjectRemovingRunner: CommandRunner {
         self.key = key
     }
 
-    func run(_ command: String, timeout: Double) throws -> CommandResult { try local.run(command, timeout: timeout) }
+    func run(_ command: String, input: Data?, timeout: Double) throws -> CommandResult {
+        try local.run(command, input: input, timeout: timeout)
+    }
 
     func stream(_ command: String, onOutput: @escaping (String) -> Void) throws -> Int32 {
         try local.stream(command, onOutput: onOutput)

@@ -54,12 +54,12 @@ final class ShortRequestRunner: CommandRunner, @unchecked Sendable {
     /// How many commands were refused.
     var refusals: Int { lock.withLock { refused } }
 
-    func run(_ command: String, timeout: Double) throws -> CommandResult {
+    func run(_ command: String, input: Data?, timeout: Double) throws -> CommandResult {
         if command.contains("clusterctl_bootstrap=") && command.contains("clusterctl-step: start ") {
             lock.withLock { refused += 1 }
             throw RunnerError.tooLong(host: host, bytes: command.utf8.count, limit: command.utf8.count - 1)
         }
-        return try inner.run(command, timeout: timeout)
+        return try inner.run(command, input: input, timeout: timeout)
     }
 
     func stream(_ command: String, onOutput: @escaping (String) -> Void) throws -> Int32 {

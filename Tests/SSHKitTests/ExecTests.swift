@@ -35,6 +35,21 @@ struct ExecTests {
         }
     }
 
+    @Test("input reaches the command's standard input, then end of file")
+    func standardInput() throws {
+        try withSSHHosts { hosts throws in
+            let session = try hosts.connect()
+            defer { session.close() }
+            // 1 MB, more than one packet and than sshd's first window, each byte checked.
+            let input = Data((0..<1_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+            let echoed = try session.execute("cat", input: input, timeout: 30)
+            #expect(echoed.exitStatus == 0 && echoed.stdout == input, "\(echoed.stdout.count) bytes back")
+            let counted = try session.execute("wc -c", input: Data("a secret\n".utf8), timeout: 10)
+            #expect(counted.stdoutText.trimmingCharacters(in: .whitespaces) == "9\n")
+            #expect(try session.execute("wc -c", input: Data(), timeout: 10).stdoutText.trimmingCharacters(in: .whitespaces) == "0\n")
+        }
+    }
+
     @Test("a command killed by a signal reports 128 + the signal number")
     func killedBySignal() throws {
         try withSSHHosts { hosts throws in

@@ -3,28 +3,38 @@ import Foundation
 import Glibc
 #endif
 
-/// A `/bin/sh -c` child of this process with its stdout and stderr piped back.
+/// A `/bin/sh -c` child of this process with its stdout and stderr piped back, and its stdin
+/// fed from `input` (or `/dev/null`).
 ///
-/// Owns the pid and both pipe ends; used only by `LocalRunner`.
+/// Owns the pid and every pipe end; used only by `LocalRunner`.
 final class ChildProcess {
     let pid: pid_t
     private var out: Int32
     private var err: Int32
+    /// The write end of the child's stdin while `pending` is being written (-1 otherwise).
+    private var stdin: Int32 = -1
+    private var pending: Data
 
     /// Starts `command`. With `ownGroup` the child leads its own process group, so a
-    /// timeout can stop everything it started; without, Ctrl-C reaches it with us.
-    init(command: String, ownGroup: Bool) throws {
+    /// timeout can stop everything it started; without, Ctrl-C reaches it with us. `input`
+    /// is written to its stdin while `drain` runs, then closed.
+    init(command: String, ownGroup: Bool, input: Data? = nil) throws {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+        var inPipe: [Int32] = [-1, -1]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, input == nil || pipe(&inPipe) == 0 else {
             throw RunnerError.failedToStart(host: "localhost", reason: String(cString: strerror(errno)))
         }
-        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        for fd in outPipe + errPipe + inPipe where fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if input == nil {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
 
@@ -55,14 +65,47 @@ final class ChildProcess {
         }
         close(outPipe[1])
         close(errPipe[1])
+        if inPipe[0] >= 0 { close(inPipe[0]) }
         guard status == 0 else {
             close(outPipe[0])
             close(errPipe[0])
+            if inPipe[1] >= 0 { close(inPipe[1]) }
             throw RunnerError.failedToStart(host: "localhost", reason: String(cString: strerror(status)))
         }
         pid = child
         out = outPipe[0]
         err = errPipe[0]
+        pending = input ?? Data()
+        if inPipe[1] >= 0 {
+            // Written without blocking as the child reads; a child that exits first must not
+            // stop this process with SIGPIPE.
+            Self.ignoreBrokenPipes()
+            _ = fcntl(inPipe[1], F_SETFL, fcntl(inPipe[1], F_GETFL) | O_NONBLOCK)
+            stdin = inPipe[1]
+            if pending.isEmpty { closeInput() }
+        }
+    }
+
+    /// Writing to a pipe whose reader is gone fails with EPIPE instead of killing the process.
+    private static let ignoringBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+    private static func ignoreBrokenPipes() { _ = ignoringBrokenPipes }
+
+    private func closeInput() {
+        close(stdin)
+        stdin = -1
+        pending = Data()
+    }
+
+    /// Writes as much of `pending` as the pipe takes now; closes it once all is written or the
+    /// child stopped reading.
+    private func writeInput() {
+        let written = pending.withUnsafeBytes { write(stdin, $0.baseAddress, $0.count) }
+        if written > 0 {
+            pending.removeFirst(written)
+            if pending.isEmpty { closeInput() }
+        } else if written < 0 && errno != EAGAIN && errno != EINTR {
+            closeInput()
+        }
     }
 
     /// Reads both pipes until they close or `deadline` passes, handing chunks to `onChunk`
@@ -71,15 +114,17 @@ final class ChildProcess {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while out >= 0 || err >= 0 {
             var fds = [pollfd(fd: out, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: err, events: Int16(POLLIN), revents: 0)]
+                       pollfd(fd: err, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: stdin, events: Int16(POLLOUT), revents: 0)]
             let wait: Int32 = deadline.map { Int32(min(1000, max(0, $0.remaining * 1000))) } ?? 1000
-            let ready = poll(&fds, 2, wait)
+            let ready = poll(&fds, 3, wait)
             if ready < 0 && errno != EINTR { break }
             if ready <= 0 {
                 if let deadline, deadline.hasPassed { return false }
                 continue
             }
-            for (index, item) in fds.enumerated() where item.fd >= 0 && item.revents != 0 {
+            if fds[2].fd >= 0 && fds[2].revents != 0 { writeInput() }
+            for (index, item) in fds[0..<2].enumerated() where item.fd >= 0 && item.revents != 0 {
                 let n = read(item.fd, &buffer, buffer.count)
                 if n > 0 {
                     onChunk(index == 0, Data(buffer[0..<n]))
@@ -109,6 +154,7 @@ final class ChildProcess {
     deinit {
         if out >= 0 { close(out) }
         if err >= 0 { close(err) }
+        if stdin >= 0 { close(stdin) }
     }
 }
 

@@ -39,8 +39,9 @@ public protocol CommandRunner: AnyObject, Sendable {
     /// The node's name as shown to the user (its address, or `localhost`).
     var host: String { get }
     /// Runs `command` with `/bin/sh -c` and returns its output once it ends, or throws
-    /// `RunnerError.timedOut` after `timeout` seconds.
-    func run(_ command: String, timeout: Double) throws -> CommandResult
+    /// `RunnerError.timedOut` after `timeout` seconds. `input` is its standard input (a few
+    /// kilobytes, such as a key that must not appear in a command line); nil: `/dev/null`.
+    func run(_ command: String, input: Data?, timeout: Double) throws -> CommandResult
     /// Runs `command`, handing its output to `onOutput` as it arrives (for `logs --follow`).
     /// Returns the exit status.
     func stream(_ command: String, onOutput: @escaping (String) -> Void) throws -> Int32
@@ -52,6 +53,11 @@ public protocol CommandRunner: AnyObject, Sendable {
 }
 
 extension CommandRunner {
+    /// Runs `command` with nothing on its standard input.
+    public func run(_ command: String, timeout: Double) throws -> CommandResult {
+        try run(command, input: nil, timeout: timeout)
+    }
+
     /// A forward from a free local port.
     public func forward(to remoteHost: String, port remotePort: Int) throws -> PortForward {
         try forward(to: remoteHost, port: remotePort, localPort: 0)

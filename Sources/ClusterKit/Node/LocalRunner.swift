@@ -5,9 +5,9 @@ public final class LocalRunner: CommandRunner {
     public let host = "localhost"
     public init() {}
 
-    public func run(_ command: String, timeout: Double) throws -> CommandResult {
+    public func run(_ command: String, input: Data?, timeout: Double) throws -> CommandResult {
         let started = Stopwatch()
-        let child = try ChildProcess(command: command, ownGroup: true)
+        let child = try ChildProcess(command: command, ownGroup: true, input: input)
         var out = Data()
         var err = Data()
         let finished = child.drain(until: Deadline(seconds: timeout)) { isOut, chunk in

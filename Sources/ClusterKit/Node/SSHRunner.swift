@@ -53,12 +53,12 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
     /// Runs `command` in a process group of its own whose id is kept in a pid file on the host,
     /// so that when it outlives `timeout` (libssh2 cannot signal a remote process) clusterctl
     /// stops the group over a second channel before reporting the timeout.
-    public func run(_ command: String, timeout: Double) throws -> CommandResult {
+    public func run(_ command: String, input: Data?, timeout: Double) throws -> CommandResult {
         let pidFile = "${TMPDIR:-/tmp}/clusterctl-run-\(UUID().uuidString.lowercased()).pid"
-        let request = try fitting(Self.stoppable(command, pidFile: pidFile))
+        let request = try fitting(Self.stoppable(command, pidFile: pidFile, input: input != nil))
         let started = Stopwatch()
         do {
-            let result = try withSession { try $0.execute(request, timeout: timeout) }
+            let result = try withSession { try $0.execute(request, input: input, timeout: timeout) }
             debugLog.debug("\(host): exit \(result.exitStatus) in \(started.formatted): \(debugSummary(command))")
             return CommandResult(exitCode: result.exitStatus, stdout: result.stdoutText, stderr: result.stderrText)
         } catch let error as SSHError {
@@ -78,11 +78,16 @@ public final class SSHRunner: CommandRunner, @unchecked Sendable {
     /// timeout to get this far), so `stopScript` first leaves `<pidFile>.stop`: the wrapper does
     /// not start a command once that marker exists (exit 124), and stops the group itself when
     /// the marker appears between starting it and writing the pid file.
-    static func stoppable(_ command: String, pidFile: String) -> String {
+    ///
+    /// With `input`, the command reads the channel's stdin (kept on descriptor 3, which a
+    /// command started in the background still has); else `/dev/null`.
+    static func stoppable(_ command: String, pidFile: String, input: Bool = false) -> String {
+        let stdin = input ? "<&3 3<&-" : "</dev/null"
         let script = "pidfile=\"\(pidFile)\"; stop=\"$pidfile.stop\"; "
             + "if [ -e \"$stop\" ]; then rm -f \"$stop\"; exit 124; fi; "
-            + "if command -v setsid >/dev/null 2>&1; then setsid /bin/sh -c \"$1\" </dev/null & "
-            + "else /bin/sh -c \"$1\" </dev/null & fi; "
+            + (input ? "exec 3<&0; " : "")
+            + "if command -v setsid >/dev/null 2>&1; then setsid /bin/sh -c \"$1\" \(stdin) & "
+            + "else /bin/sh -c \"$1\" \(stdin) & fi; "
             + "child=$!; echo \"$child\" > \"$pidfile\"; "
             + "if [ -e \"$stop\" ]; then kill -s KILL -- \"-$child\" 2>/dev/null || sudo -n kill -s KILL -- \"-$child\" 2>/dev/null; fi; "
             + "wait \"$child\"; status=$?; rm -f \"$pidfile\" \"$stop\"; exit \"$status\""

@@ -265,7 +265,7 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
     }
 
     public func prepareEnvironment(on id: String, spec: ClusterSpec, report: (String) -> Void) throws {
-        try onNode(id) { node in try node.prepareEnvironment(spec.environment, delivery: wheelDelivery, onStep: report) }
+        _ = try onNode(id) { node in try node.prepareEnvironment(spec.environment, delivery: wheelDelivery, onStep: report) }
     }
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
@@ -288,22 +288,22 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
     }
 
     /// The environment's bootstrap, the node's TLS files and its service starts go as one
-    /// remote command; only the certificate travels before it, over SFTP, while the scheduler's
-    /// address may still be being settled.
+    /// remote command; the certificate and key travel on that command's standard input.
     public func prepareAndStart(on id: String, spec: ClusterSpec, starts: [ServiceStart],
                                 endpoint: () throws -> SchedulerEndpoint, report: (String) -> Void) throws -> [ServiceRecord] {
         try onNode(id) { node in
             var steps: [String] = []
             var tlsPaths: NodeTLSPaths?
             var staged: String?
+            var input: Data?
             if let tls {
                 let files = try tls.credential(for: id, addresses: certificateAddresses(of: id))
                 // The login user's home exists before anything of clusterctl's does.
-                let path = try NodeTLSInstaller.stage(files, runner: node.runner, stagingDirectory: node.facts.home)
-                staged = path
-                steps.append("echo 'clusterctl-step: TLS files' && "
-                             + NodeTLSInstaller.command(files, staged: path, directory: node.tlsDirectory,
-                                                        owner: node.serviceUser, sudo: node.sudo))
+                let install = NodeTLSInstaller.commandReadingInput(files, stagingDirectory: node.facts.home,
+                                                                   directory: node.tlsDirectory, owner: node.serviceUser,
+                                                                   sudo: node.sudo)
+                (staged, input) = (install.staged, install.input)
+                steps.append("echo 'clusterctl-step: TLS files' && " + install.command)
                 tlsPaths = NodeTLSInstaller.paths(in: node.tlsDirectory)
             }
             do {
@@ -329,11 +329,11 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
                 let output: String
                 do {
                     output = try node.prepareEnvironment(spec.environment, then: steps.joined(separator: " && "),
-                                                         delivery: wheelDelivery, onStep: report)
+                                                         input: input, delivery: wheelDelivery, onStep: report)
                 } catch RunnerError.tooLong {
                     // A long package list and several services: the starts go as a second command.
                     try node.prepareEnvironment(spec.environment, delivery: wheelDelivery, onStep: report)
-                    let result = try node.runner.run(steps.joined(separator: " && "), timeout: 120)
+                    let result = try node.runner.run(steps.joined(separator: " && "), input: input, timeout: 120)
                     guard result.exitCode == 0 else {
                         throw ClusterError("\(node.host): \(result.statedReason ?? "could not start its services")",
                                            details: result.tail())
@@ -350,7 +350,7 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
                     return record
                 }
             } catch {
-                // The command removes the staged key once it runs; it may not have.
+                // The command removes the key it staged once installed; one stopped on the way may not have.
                 if let staged { _ = try? node.runner.run("rm -f " + ShellQuote.quote(staged), timeout: 30) }
                 throw error
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What clusterctl learned about one SSH host on first contact, and where it keeps things there.
 struct SSHNode {
     let host: String
@@ -79,10 +81,11 @@ struct SSHNode {
     /// Makes (or reuses) the node's environment and, in the same round trip, the service user
     /// (checked to import distributed from it where the services run), the services' own
     /// directories and the keeper's files, then runs `then` (the node's first service starts);
-    /// returns what it all printed. Wheels for `environment.offline` reach `wheelhouseDirectory`
+    /// returns what it all printed. `input` is for `then` to read on its standard input (what
+    /// runs before it reads none). Wheels for `environment.offline` reach `wheelhouseDirectory`
     /// as `delivery` says.
     @discardableResult
-    func prepareEnvironment(_ spec: EnvironmentSpec, then followUp: String? = nil, delivery: WheelDelivery,
+    func prepareEnvironment(_ spec: EnvironmentSpec, then followUp: String? = nil, input: Data? = nil, delivery: WheelDelivery,
                             onStep: (String) -> Void) throws -> String {
         var layout = ShellQuote.join(["mkdir", "-p", "-m", "0700", workDirectory, tlsDirectory])
         if let serviceAccount {
@@ -90,9 +93,9 @@ struct SSHNode {
         }
         return try EnvironmentInstaller(runner: runner).prepare(
             spec, directory: environmentDirectory, allowSystemInstall: true, serviceAccount: serviceAccount,
-            then: "echo 'clusterctl-step: service directories' && " + layout + " && " + (try keeper.installCommand())
-                + (followUp.map { " && " + $0 } ?? ""),
-            wheels: wheelhouseDirectory, delivery: delivery, onStep: onStep).output
+            then: "echo 'clusterctl-step: service directories' && { " + layout + " && " + (try keeper.installCommand())
+                + "; } </dev/null" + (followUp.map { " && " + $0 } ?? ""),
+            input: input, wheels: wheelhouseDirectory, delivery: delivery, onStep: onStep).output
     }
 }
 

@@ -39,9 +39,11 @@ public struct EnvironmentInstaller {
     /// With `wheels` (a directory on the node), `spec.offline` decides whether the node
     /// installs from wheels fetched once here into `wheelhouse` and brought there as `delivery`
     /// says: the bootstrap then stops asking for them (`WheelRequest`) and runs again once they
-    /// are in, or, from S3, downloads them first.
+    /// are in, or, from S3, downloads them first. `input` is for `then` to read on its standard
+    /// input (the bootstrap itself reads none).
     public func prepare(_ spec: EnvironmentSpec, directory: String? = nil, root: String? = nil,
                         allowSystemInstall: Bool, serviceAccount: ServiceAccount? = nil, then followUp: String? = nil,
+                        input: Data? = nil,
                         wheels: String? = nil, wheelhouse: Wheelhouse = .standard, delivery: WheelDelivery = .ssh,
                         onStep: (String) -> Void = { _ in }) throws -> PreparedEnvironment {
         let packages = try Self.packages(for: spec)
@@ -69,9 +71,9 @@ public struct EnvironmentInstaller {
             // and a node's service starts fit in the one request an SSH server takes.
             let packed = try Gzip.compress(Data(script.utf8)).base64EncodedString()
             let command = "clusterctl_bootstrap=$(printf '%s' \(packed) | base64 -d | gzip -dc) && "
-                + ShellQuote.join(["/bin/sh", "-c"]) + " \"$clusterctl_bootstrap\" clusterctl-bootstrap"
+                + ShellQuote.join(["/bin/sh", "-c"]) + " \"$clusterctl_bootstrap\" clusterctl-bootstrap </dev/null"
                 + (followUp.map { " && " + $0 } ?? "")
-            return try runner.run(command, timeout: Self.timeout)
+            return try runner.run(command, input: followUp == nil ? nil : input, timeout: Self.timeout)
         }
         onStep("bootstrap: Python, environment and packages (gives up after \(Int(Self.timeout / 60)) min)")
         // A node that asks for a Python or for wheels stops before `then` runs; it runs with

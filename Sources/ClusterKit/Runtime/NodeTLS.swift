@@ -41,6 +41,18 @@ enum NodeTLSInstaller {
         return staged
     }
 
+    /// The shell command that installs `files` as `command` does, reading the certificate and key
+    /// from its standard input (`input`, nil when `files` has none) into a new 0600 file in
+    /// `stagingDirectory` first: they travel inside the command's own channel, never in a
+    /// command line, and cost no transfer of their own.
+    static func commandReadingInput(_ files: NodeTLSFiles, stagingDirectory: String, directory: String, owner: String?,
+                                    sudo: String) -> (command: String, input: Data?, staged: String) {
+        let staged = "\(stagingDirectory)/.clusterctl-tls-\(UUID().uuidString.lowercased()).pem"
+        let install = command(files, staged: staged, directory: directory, owner: owner, sudo: sudo)
+        guard let pem = files.certificateAndKeyPEM else { return (install, nil, staged) }
+        return ("(umask 077 && cat > \(ShellQuote.quote(staged))) && " + install, Data(pem.utf8), staged)
+    }
+
     /// The shell command that moves what `stage` uploaded to `staged` into `directory` and
     /// writes the CA certificates beside it; a subshell of its own, so it can run inside a
     /// longer command. The staged file is removed however it ends.
