@@ -55,6 +55,31 @@ import Testing
         }
     }
 
+    /// The printed note says where the wheels go: over SSH, or, for ec2 with its state in S3,
+    /// through that bucket.
+    @Test func resolvedSpecSaysWhetherWheelsGoThroughS3() throws {
+        let ec2 = """
+            name: dev
+            provider:
+              kind: ec2
+              region: us-east-1
+              ami: ami-0123456789abcdef0
+              state: s3://team-state/clusterctl
+            environment:
+              offline: on
+
+            """
+        let printed = ResolvedSpecPrinter.render(try SpecLoader.load(text: ec2, file: "c.yaml"))
+        #expect(printed.contains("offline: on  # wheels fetched once here, put in the state's S3 bucket; instances download them"),
+                "\(printed)")
+        let local = ResolvedSpecPrinter.render(try SpecLoader.load(text: ec2.replacingOccurrences(of: "  state: s3://team-state/clusterctl\n", with: ""),
+                                                                   file: "c.yaml"))
+        #expect(local.contains("offline: on  # wheels fetched once here, shipped over SSH"), "\(local)")
+        let ssh = ResolvedSpecPrinter.render(try SpecLoader.load(text: Self.ssh + "  state: s3://team-state/x\nenvironment:\n  offline: on\n",
+                                                                 file: "c.yaml"))
+        #expect(ssh.contains("offline: on  # wheels fetched once here, shipped over SSH"), "\(ssh)")
+    }
+
     /// State written before the key existed reads as `auto`.
     @Test func stateWithoutTheKeyDecodesAsAuto() throws {
         let old = Data(#"{"python": "python3", "packages": []}"#.utf8)

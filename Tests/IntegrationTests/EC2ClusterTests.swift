@@ -78,9 +78,10 @@ struct EC2ClusterTests {
         instances(inventory).compactMap { ($0["tags"] as? [String: String])?["clusterctl:role"] }.sorted()
     }
 
-    /// The -285 example, computed by a real client in the scheduler node's own environment.
-    static func compute(_ sandbox: EC2Sandbox, _ cluster: LocalClusterHarness) throws -> CapturedRun {
-        let status = try json(try clusterctl(sandbox, cluster, ["status", cluster.name, "--output", "json"]).stdout)
+    /// The -285 example, computed by a real client in the scheduler node's own environment;
+    /// `reference` names the cluster for `status` (a cluster file, for state kept elsewhere).
+    static func compute(_ sandbox: EC2Sandbox, _ cluster: LocalClusterHarness, reference: String? = nil) throws -> CapturedRun {
+        let status = try json(try clusterctl(sandbox, cluster, ["status", reference ?? cluster.name, "--output", "json"]).stdout)
         let python = (status["environment"] as? String ?? "") + "/bin/python"
         return try sandbox.run(python, ["-c", LocalClusterLifecycleTests.computeScript],
                                environment: LocalClusterHarness.clientEnvironment(status: status), timeout: 120)

@@ -2,8 +2,10 @@ import Foundation
 
 /// moto with signature checking on (`Tests/AWSKitTests/Fixtures/moto_server.py`: an IAM
 /// user with an allow-all policy and its key pair), an empty HOME for the AWS shared
-/// files, and a way to run the binary with only the AWS settings a test gives it.
-final class LoopbackMoto {
+/// files, and a way to run the binary with only the AWS settings a test gives it. With
+/// `checksPresignedURLs`, it is the EC2 sandbox's moto (`Tests/Fixtures/ec2-sandbox moto`),
+/// which also checks presigned S3 URLs as S3 does, on loopback.
+final class LoopbackMoto: @unchecked Sendable {  // every property is a constant
     let endpoint: String
     let keyId: String
     let secret: String
@@ -12,18 +14,19 @@ final class LoopbackMoto {
     private let process: Process
     private let directory: URL
 
-    init() throws {
+    init(checksPresignedURLs: Bool = false) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aws-check-\(UUID().uuidString)")
         self.directory = directory
         home = directory.appendingPathComponent("home").path
         try FileManager.default.createDirectory(atPath: home + "/.aws", withIntermediateDirectories: true)
         let stateFile = directory.appendingPathComponent("moto.json").path
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("AWSKitTests/Fixtures/moto_server.py").path
+        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         let process = Process()
         self.process = process
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, stateFile]
+        process.arguments = checksPresignedURLs
+            ? ["python3", tests.appendingPathComponent("Fixtures/ec2-sandbox").path, "moto", directory.path]
+            : ["python3", tests.appendingPathComponent("AWSKitTests/Fixtures/moto_server.py").path, stateFile]
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
             .merging(["INITIAL_NO_AUTH_ACTION_COUNT": "3"]) { $1 }
         process.standardInput = FileHandle.nullDevice
@@ -71,6 +74,15 @@ final class LoopbackMoto {
         let run = try CapturedRun.of("python3", ["-c", "import boto3; boto3.client('s3').create_bucket(Bucket='\(name)')"],
                                      environment: environment.merging(["AWS_DEFAULT_REGION": "us-east-1"]) { $1 })
         guard run.status == 0 else { throw CapturedRun.Failure.timedOut(command: "create_bucket: \(run.all)", seconds: 0) }
+    }
+
+    /// Runs a Python script with `boto3`, `json` and a client `s3` for this server; returns what
+    /// it printed, or throws with its output when it fails.
+    func s3(_ script: String) throws -> String {
+        let run = try CapturedRun.of("python3", ["-c", "import boto3, json\ns3 = boto3.client('s3')\n" + script],
+                                     environment: environment.merging(["AWS_DEFAULT_REGION": "us-east-1"]) { $1 })
+        guard run.status == 0 else { throw EC2Sandbox.Failure(description: "python with s3 exited with \(run.status):\n\(run.all)") }
+        return run.stdout
     }
 
     /// Stops moto by pid and removes the temporary files.

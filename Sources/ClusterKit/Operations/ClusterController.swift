@@ -119,7 +119,7 @@ public final class ClusterController {
     private func converge(to spec: ClusterSpec, state: ClusterState?, scaledWorkers: Int?, undoing: ScaleUndo?,
                           dryRun: Bool, until: NodePhase?, confirm: (Plan) throws -> Bool) throws -> UpResult {
         let tls = dryRun ? nil : try authority(for: spec, state: state)
-        let backend = try Backends.make(for: spec, homes: homes, state: state, tls: tls)
+        let backend = try Backends.make(for: spec, homes: homes, state: state, tls: tls, s3Wheelhouse: store.s3Wheelhouse)
         let observed = try observe(state, backend: backend)
         var plan = try Planner(placement: backend, nodes: backend.nodeProvider)
             .plan(desired: spec, state: state, observed: observed)

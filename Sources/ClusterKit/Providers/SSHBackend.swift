@@ -20,6 +20,8 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
     private let connect: (_ node: NodeRecord, _ address: String) throws -> CommandRunner
     /// Where node certificates come from (nil: the cluster runs without TLS).
     private let tls: ClusterTLS?
+    /// How wheels reach nodes that install offline.
+    private let wheelDelivery: WheelDelivery
     private let lock = NSLock()
     private var records: [String: NodeRecord] = [:]
     private var addresses: [String: (ssh: String, listen: String)] = [:]
@@ -36,10 +38,12 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
     /// A backend for `spec` on the nodes of `nodeProvider` (those of a fixed pool are known at
     /// once; launched ones once `use(_:)` hands them over); `connect` opens a runner to a node's
     /// address (an `SSHRunner` in production); `facts` are what nodes already told an earlier command,
-    /// `hostFacts` what hosts told earlier clusters.
+    /// `hostFacts` what hosts told earlier clusters; `wheelDelivery` how wheels reach nodes that
+    /// install offline.
     public init(spec: ClusterSpec, access: SSHAccess, installDir: String?, nodeProvider: NodeProvider,
                 facts: [String: NodeFacts], hostFacts: HostFactsCache? = nil, schedulerBindsEverywhere: Bool = false,
-                tls: ClusterTLS? = nil, connect: @escaping (_ node: NodeRecord, _ address: String) throws -> CommandRunner) {
+                tls: ClusterTLS? = nil, wheelDelivery: WheelDelivery = .ssh,
+                connect: @escaping (_ node: NodeRecord, _ address: String) throws -> CommandRunner) {
         cluster = spec.name
         self.access = access
         self.installDir = installDir
@@ -49,6 +53,7 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
         self.hostFacts = hostFacts
         self.schedulerBindsEverywhere = schedulerBindsEverywhere
         self.tls = tls
+        self.wheelDelivery = wheelDelivery
         self.connect = connect
         if !nodeProvider.makesNodes, let pool = try? nodeProvider.list() { use(pool) }
     }
@@ -260,7 +265,7 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
     }
 
     public func prepareEnvironment(on id: String, spec: ClusterSpec, report: (String) -> Void) throws {
-        _ = try onNode(id) { node in try node.prepareEnvironment(spec.environment, onStep: report) }
+        _ = try onNode(id) { node in try node.prepareEnvironment(spec.environment, delivery: wheelDelivery, onStep: report) }
     }
 
     public func startScheduler(_ spec: ClusterSpec, endpoint: SchedulerEndpoint) throws -> ServiceRecord {
@@ -324,10 +329,10 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
                 let output: String
                 do {
                     output = try node.prepareEnvironment(spec.environment, then: steps.joined(separator: " && "),
-                                                         input: input, onStep: report)
+                                                         input: input, delivery: wheelDelivery, onStep: report)
                 } catch RunnerError.tooLong {
                     // A long package list and several services: the starts go as a second command.
-                    try node.prepareEnvironment(spec.environment, onStep: report)
+                    try node.prepareEnvironment(spec.environment, delivery: wheelDelivery, onStep: report)
                     let result = try node.runner.run(steps.joined(separator: " && "), input: input, timeout: 120)
                     guard result.exitCode == 0 else {
                         throw ClusterError("\(node.host): \(result.statedReason ?? "could not start its services")",

@@ -13,7 +13,7 @@ struct SSHNode {
     var environmentDirectory: String { installDirectory + "/env" }
     var runtimeDirectory: String { installDirectory + "/run" }
     var logDirectory: String { installDirectory + "/logs" }
-    /// Wheels shipped from the machine running clusterctl (`environment.offline`).
+    /// Wheels fetched by the machine running clusterctl (`environment.offline`).
     var wheelhouseDirectory: String { installDirectory + "/wheelhouse" }
     /// Holds the node's TLS files (CA certificate, its certificate and key), readable by the
     /// services' user only.
@@ -82,10 +82,10 @@ struct SSHNode {
     /// (checked to import distributed from it where the services run), the services' own
     /// directories and the keeper's files, then runs `then` (the node's first service starts);
     /// returns what it all printed. `input` is for `then` to read on its standard input (what
-    /// runs before it reads none). Wheels shipped for `environment.offline` go to
-    /// `wheelhouseDirectory`.
+    /// runs before it reads none). Wheels for `environment.offline` reach `wheelhouseDirectory`
+    /// as `delivery` says.
     @discardableResult
-    func prepareEnvironment(_ spec: EnvironmentSpec, then followUp: String? = nil, input: Data? = nil,
+    func prepareEnvironment(_ spec: EnvironmentSpec, then followUp: String? = nil, input: Data? = nil, delivery: WheelDelivery,
                             onStep: (String) -> Void) throws -> String {
         var layout = ShellQuote.join(["mkdir", "-p", "-m", "0700", workDirectory, tlsDirectory])
         if let serviceAccount {
@@ -95,7 +95,7 @@ struct SSHNode {
             spec, directory: environmentDirectory, allowSystemInstall: true, serviceAccount: serviceAccount,
             then: "echo 'clusterctl-step: service directories' && { " + layout + " && " + (try keeper.installCommand())
                 + "; } </dev/null" + (followUp.map { " && " + $0 } ?? ""),
-            input: input, wheels: wheelhouseDirectory, onStep: onStep).output
+            input: input, wheels: wheelhouseDirectory, delivery: delivery, onStep: onStep).output
     }
 }
 

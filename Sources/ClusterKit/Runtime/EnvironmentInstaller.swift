@@ -37,16 +37,18 @@ public struct EnvironmentInstaller {
     /// `distributed` from the environment where the services run (an interpreter it cannot run
     /// is replaced by the same Python version it can, or the bootstrap fails saying why).
     /// With `wheels` (a directory on the node), `spec.offline` decides whether the node
-    /// installs from wheels fetched once here into `wheelhouse` and shipped there: the
-    /// bootstrap then stops asking for them (`WheelRequest`) and runs again once they are in.
-    /// `input` is for `then` to read on its standard input (the bootstrap itself reads none).
+    /// installs from wheels fetched once here into `wheelhouse` and brought there as `delivery`
+    /// says: the bootstrap then stops asking for them (`WheelRequest`) and runs again once they
+    /// are in, or, from S3, downloads them first. `input` is for `then` to read on its standard
+    /// input (the bootstrap itself reads none).
     public func prepare(_ spec: EnvironmentSpec, directory: String? = nil, root: String? = nil,
                         allowSystemInstall: Bool, serviceAccount: ServiceAccount? = nil, then followUp: String? = nil,
                         input: Data? = nil,
-                        wheels: String? = nil, wheelhouse: Wheelhouse = .standard,
+                        wheels: String? = nil, wheelhouse: Wheelhouse = .standard, delivery: WheelDelivery = .ssh,
                         onStep: (String) -> Void = { _ in }) throws -> PreparedEnvironment {
         let packages = try Self.packages(for: spec)
-        func bootstrap(shipped: Bool, python: Bool) throws -> CommandResult {
+        // `manifest`: the path of the node's download manifest (wheels from S3), else nil.
+        func bootstrap(shipped: Bool, python: Bool, manifest: String? = nil) throws -> CommandResult {
             let script = try Templates.render("bootstrap/environment.sh", [
                 "python": spec.python,
                 "python_minor": spec.lockstep?.python ?? "",
@@ -62,6 +64,8 @@ public struct EnvironmentInstaller {
                 "wheelhouse": wheels ?? "",
                 "wheels_shipped": shipped ? "yes" : "no",
                 "python_shipped": python ? "yes" : "no",
+                "wheels_from_s3": manifest != nil,
+                "wheel_manifest": manifest ?? "",
             ])
             // The script travels compressed (a third of its size), so that it, the runtime files
             // and a node's service starts fit in the one request an SSH server takes.
@@ -73,10 +77,12 @@ public struct EnvironmentInstaller {
         }
         onStep("bootstrap: Python, environment and packages (gives up after \(Int(Self.timeout / 60)) min)")
         // A node that asks for a Python or for wheels stops before `then` runs; it runs with
-        // the pass after the last answer. Each is answered once.
+        // the pass after the last answer. Each is answered once. Wheels from S3 are downloaded
+        // by the pass right after they were put there (`manifest`).
         var (shippedWheels, shippedPython) = (false, false)
         var result = try bootstrap(shipped: false, python: false)
         while let wheels {
+            var manifest: String?
             if result.exitCode == PythonRequest.exitCode, !shippedPython, let request = PythonRequest(bootstrapOutput: result.stdout) {
                 onStep("the node has no Python \(request.minor) (environment.match_client) and cannot download one: it comes from this machine")
                 try shipPython(request, to: wheels, store: wheelhouse.pythons, onStep: onStep)
@@ -87,13 +93,18 @@ public struct EnvironmentInstaller {
                     .map { String($0.dropFirst("clusterctl-note: ".count)) }
                 onStep(spec.offline == .on ? "environment.offline: on: wheels come from this machine"
                                            : "\(unreachable ?? "the package index is out of reach from this node"): wheels come from this machine")
-                try shipWheels(request, packages: packages, to: wheels, wheelhouse: wheelhouse, onStep: onStep)
+                manifest = try deliverWheels(request, packages: packages, to: wheels, wheelhouse: wheelhouse,
+                                             delivery: delivery, onStep: onStep)
                 shippedWheels = true
-                onStep("bootstrap again: installing from the shipped wheels, no package index")
+                onStep(manifest == nil ? "bootstrap again: installing from the shipped wheels, no package index"
+                                       : "bootstrap again: downloading the wheels from S3, then installing with no package index")
             } else {
                 break
             }
-            result = try bootstrap(shipped: shippedWheels, python: shippedPython)
+            result = try bootstrap(shipped: shippedWheels, python: shippedPython, manifest: manifest)
+            if let (count, bytes) = WheelDelivery.downloaded(in: result.stdout) {
+                onStep(String(format: "the node downloaded %d wheels (%.1f MB) from S3", count, Double(bytes) / 1e6))
+            }
         }
         let step = result.stdout.split(separator: "\n").last { $0.hasPrefix("clusterctl-step: ") }
             .map { String($0.dropFirst("clusterctl-step: ".count)) } ?? "start"

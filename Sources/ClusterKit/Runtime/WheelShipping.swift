@@ -33,24 +33,3 @@ struct WheelShipping {
         }
     }
 }
-
-extension EnvironmentInstaller {
-    /// Answers a node's request for wheels: fetches them once here (`wheelhouse`) and ships
-    /// the ones it lacks to `directory` on the node; uv's own wheel too when the node has no uv.
-    func shipWheels(_ request: WheelRequest, packages: [String], to directory: String, wheelhouse: Wheelhouse,
-                    onStep: (String) -> Void) throws {
-        let target = request.target
-        var wanted = packages
-        if request.needsInstaller {
-            onStep("the node has no uv: uv's wheel travels too, and installs the rest faster than pip")
-            wanted.append(WheelRequest.installerRequirement)
-        }
-        let local: URL
-        do {
-            local = try wheelhouse.ensure(target, packages: wanted, onStep: onStep)
-        } catch let error as ClusterError {
-            throw ClusterError("\(runner.host): \(error.message)", details: error.details)
-        }
-        try WheelShipping(runner: runner, directory: directory).ship(from: local, present: request.present, onStep: onStep)
-    }
-}

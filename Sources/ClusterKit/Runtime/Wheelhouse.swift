@@ -119,8 +119,9 @@ public struct Wheelhouse: Sendable {
     /// Fetches that failed in this process, by directory (read and written under `locksGuard`).
     nonisolated(unsafe) private static var failures: [String: any Error] = [:]
 
-    /// One lock per directory, for the life of the process.
-    private static func lock(for path: String) -> NSLock {
+    /// One lock per wheelhouse (a cache directory's path, or an S3 location that
+    /// `S3Wheelhouse` fills), for the life of the process.
+    static func lock(for path: String) -> NSLock {
         locksGuard.withLock {
             if let lock = locks[path] { return lock }
             let lock = NSLock()

@@ -206,7 +206,8 @@ public struct EnvironmentSpec: Codable, Equatable, Sendable {
     /// Not written in cluster files; `up` fills it in, and the state keeps it.
     public var lockstep: ClientVersions?
     /// Where the packages of a remote node's environment come from: the package index, or
-    /// wheels clusterctl fetched once here and shipped over SSH (`environment.offline`).
+    /// wheels clusterctl fetched once here and shipped over SSH or, for ec2 with S3 state,
+    /// through that bucket (`environment.offline`).
     public var offline: OfflineMode = .auto
 
     public init(python: String = "python3", base: Base = .complete, packages: [String] = [], matchClient: String? = nil) {

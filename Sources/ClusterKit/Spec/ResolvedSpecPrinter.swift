@@ -55,8 +55,12 @@ public enum ResolvedSpecPrinter {
     /// What `environment.offline` means for this provider.
     private static func offlineNote(_ spec: ClusterSpec) -> String {
         if case .local = spec.provider { return "the local provider installs with this machine's own index access" }
+        var fromS3 = false
+        if case .ec2 = spec.provider, spec.stateURL != nil { fromS3 = true }
         switch spec.environment.offline {
+        case .auto where fromS3: return "instances that cannot reach the package index get wheels from here through the state's S3 bucket"
         case .auto: return "nodes that cannot reach the package index get wheels shipped from here"
+        case .on where fromS3: return "wheels fetched once here, put in the state's S3 bucket; instances download them and install with no index"
         case .on: return "wheels fetched once here, shipped over SSH; nodes install with no index"
         case .off: return "every node installs from the package index itself"
         }

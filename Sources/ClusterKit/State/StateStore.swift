@@ -28,6 +28,12 @@ public struct StateStore: Sendable {
         documents = try S3StateDocuments(url: url, client: S3Client(configuration: configuration))
     }
 
+    /// The wheelhouse in the bucket of S3 state documents (`PREFIX/wheelhouse/`), reached with
+    /// the same client; nil for state under the state home.
+    public var s3Wheelhouse: S3Wheelhouse? {
+        (documents as? S3StateDocuments).map { S3Wheelhouse(client: $0.client, bucket: $0.bucket, prefix: $0.prefix) }
+    }
+
     /// How long a command waits for another one working on the same cluster.
     public static let lockTimeout: Double = 600
 

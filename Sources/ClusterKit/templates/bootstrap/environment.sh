@@ -399,6 +399,64 @@ build() {
   echo "clusterctl-env: $ENV_DIR created"
 }
 
+{{#wheels_from_s3}}
+# The wheels come from S3: clusterctl uploaded a manifest of presigned GET URLs beside the
+# wheelhouse. Each wheel not here yet is downloaded under a temporary name and renamed once
+# whole. The manifest (its URLs grant access until they expire) is removed whatever happens,
+# and no URL is ever printed: a failure names the wheel and the HTTP status.
+WHEEL_MANIFEST={{wheel_manifest}}
+DOWNLOAD_WHEELS='import json, os, sys, urllib.error, urllib.request
+manifest, wheelhouse = sys.argv[1], sys.argv[2]
+with open(manifest) as listing:
+    wheels = json.load(listing)["wheels"]
+os.makedirs(wheelhouse, exist_ok=True)
+count = total = 0
+for wheel in wheels:
+    name, size = wheel["name"], wheel["size"]
+    if os.path.basename(name) != name or not name.endswith(".whl"):
+        print("the download manifest names %s, which is no wheel file" % name)
+        sys.exit(1)
+    target = os.path.join(wheelhouse, name)
+    if os.path.isfile(target) and os.path.getsize(target) == size:
+        continue
+    partial = os.path.join(wheelhouse, ".%s.%d.partial" % (name, os.getpid()))
+    try:
+        with urllib.request.urlopen(wheel["url"], timeout=60) as response, open(partial, "wb") as out:
+            while True:
+                chunk = response.read(1 << 20)
+                if not chunk:
+                    break
+                out.write(chunk)
+        if os.path.getsize(partial) != size:
+            raise ValueError("%d of its %d bytes arrived" % (os.path.getsize(partial), size))
+        os.replace(partial, target)
+    except urllib.error.HTTPError as error:
+        body = error.read(4000).decode("utf-8", "replace")
+        code = body.partition("<Code>")[2].partition("</Code>")[0]
+        print("downloading wheel %s from S3 failed: HTTP %d %s" % (name, error.code, code or error.reason))
+        sys.exit(1)
+    except Exception as error:
+        why = str(getattr(error, "reason", None) or error) or type(error).__name__
+        if "X-Amz-" in why:
+            why = type(error).__name__
+        print("downloading wheel %s from S3 failed: %s" % (name, why))
+        sys.exit(1)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    count += 1
+    total += size
+print("clusterctl-downloaded: %d %d" % (count, total))'
+step wheels-download
+if DOWNLOADED=$("$PY" -c "$DOWNLOAD_WHEELS" "$WHEEL_MANIFEST" "$WHEELHOUSE"); then
+  rm -f "$WHEEL_MANIFEST"
+  printf '%s\n' "$DOWNLOADED"
+else
+  rm -f "$WHEEL_MANIFEST"
+  fail 32 "${DOWNLOADED:-downloading the wheels from S3 failed}; the node must reach S3 (from a private subnet: through an S3 VPC endpoint) and the credentials that ran clusterctl up must be allowed s3:GetObject on the wheelhouse; then run clusterctl up again"
+fi
+{{/wheels_from_s3}}
+
 step environment
 if ready; then
   if check_service_access; then echo "clusterctl-env: $ENV_DIR reused"; exit 0; fi
