@@ -69,6 +69,17 @@ for index in range(workers):
 for pid in children:
     os.waitpid(pid, 0)'
 
+# Python defining platform_words(): this host's machine, C library and its version
+# (`x86_64 glibc 2.36`), what a Python build or a wheel shipped here must fit.
+PLATFORM_WORDS='import os, platform, sys
+def platform_words():
+    try:
+        libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    except (AttributeError, OSError, ValueError):
+        libc = ""
+    name, version = libc.split(" ", 1) if " " in libc else platform.libc_ver()
+    return [os.uname().machine, name or "unknown", version or "0"]'
+
 # Writes the uv binary of the wheel $1 to $2 (under a temporary name, then renamed).
 UNPACK_UV='import os, shutil, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as wheel:
@@ -186,13 +197,8 @@ unpack_shipped_python() {
 # Asks clusterctl for a Python of the pinned version (exit 31): its machine and C library.
 request_python() {
   step python-request
-  "$WAS" -c 'import os, platform, sys
-try:
-    libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
-except (AttributeError, OSError, ValueError):
-    libc = ""
-name, version = libc.split(" ", 1) if " " in libc else platform.libc_ver()
-print("clusterctl-python-for:", sys.argv[1], os.uname().machine, name or "unknown", version or "0")' "$PYTHON_MINOR"
+  "$WAS" -c "$PLATFORM_WORDS"'
+print("clusterctl-python-for:", sys.argv[1], *platform_words())' "$PYTHON_MINOR"
   exit 31
 }
 
@@ -303,13 +309,8 @@ index_reachable() {
 # Asks clusterctl for wheels (exit 30): what they must fit, and the wheels this host already has.
 request_wheels() {
   step wheels
-  "$PY" -c 'import os, platform, sys
-try:
-    libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
-except (AttributeError, OSError, ValueError):
-    libc = ""
-name, version = libc.split(" ", 1) if " " in libc else platform.libc_ver()
-print("clusterctl-wheels-for:", sys.implementation.name, "%d.%d" % sys.version_info[:2], os.uname().machine, name or "unknown", version or "0")'
+  "$PY" -c "$PLATFORM_WORDS"'
+print("clusterctl-wheels-for:", sys.implementation.name, "%d.%d" % sys.version_info[:2], *platform_words())'
   # A node without uv gets uv's own wheel too: it installs the rest several times faster than pip.
   [ "$OWN_UV" = yes ] || echo "clusterctl-wheels-uv: missing"
   if [ -d "$WHEELHOUSE" ]; then
