@@ -8,7 +8,7 @@ import Foundation
 /// Every mutable property (records, addresses, nodes, connecting, tunnels, facts, probed) is
 /// read and written under `lock` only; each node's first connection is made under that node's
 /// own lock in `connecting`. That is what makes it safe to share between threads.
-public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendable {
+public final class SSHBackend: ClusterBackend, @unchecked Sendable {
     public let nodeProvider: NodeProvider
     private let cluster: String
     private let access: SSHAccess
@@ -19,9 +19,9 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
     private let schedulerBindsEverywhere: Bool
     private let connect: (_ node: NodeRecord, _ address: String) throws -> CommandRunner
     /// Where node certificates come from (nil: the cluster runs without TLS).
-    private let tls: ClusterTLS?
+    let tls: ClusterTLS?
     /// How wheels reach nodes that install offline.
-    private let wheelDelivery: WheelDelivery
+    let wheelDelivery: WheelDelivery
     private let lock = NSLock()
     private var records: [String: NodeRecord] = [:]
     private var addresses: [String: (ssh: String, listen: String)] = [:]
@@ -121,7 +121,7 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
     /// when `body` fails on a node known only from such facts, the host is asked again, and if
     /// its answers differ the node is rebuilt from them (they replace the old ones in the state)
     /// and `body` runs once more; otherwise the failure stands.
-    private func onNode<T>(_ id: String, _ body: (SSHNode) throws -> T) throws -> T {
+    func onNode<T>(_ id: String, _ body: (SSHNode) throws -> T) throws -> T {
         let node = try node(id)
         do {
             return try body(node)
@@ -287,76 +287,6 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
         }
     }
 
-    /// The environment's bootstrap, the node's TLS files and its service starts go as one
-    /// remote command; the certificate and key travel on that command's standard input.
-    public func prepareAndStart(on id: String, spec: ClusterSpec, starts: [ServiceStart],
-                                endpoint: () throws -> SchedulerEndpoint, report: (String) -> Void) throws -> [ServiceRecord] {
-        try onNode(id) { node in
-            var steps: [String] = []
-            var tlsPaths: NodeTLSPaths?
-            var staged: String?
-            var input: Data?
-            if let tls {
-                let files = try tls.credential(for: id, addresses: certificateAddresses(of: id))
-                // The login user's home exists before anything of clusterctl's does.
-                let install = NodeTLSInstaller.commandReadingInput(files, stagingDirectory: node.facts.home,
-                                                                   directory: node.tlsDirectory, owner: node.serviceUser,
-                                                                   sudo: node.sudo)
-                (staged, input) = (install.staged, install.input)
-                steps.append("echo 'clusterctl-step: TLS files' && " + install.command)
-                tlsPaths = NodeTLSInstaller.paths(in: node.tlsDirectory)
-            }
-            do {
-                let endpoint = try endpoint()
-                var records: [ServiceRecord] = []
-                for start in starts {
-                    let record: ServiceRecord
-                    let command: String
-                    switch start {
-                    case .scheduler:
-                        record = ServiceRecord(name: "scheduler", role: .scheduler, node: id)
-                        let (argv, environment) = schedulerDefinition(spec, endpoint: endpoint, node: node, tls: tlsPaths)
-                        command = try node.keeper.startCommand(record.name, role: .scheduler, argv: argv, environment: environment)
-                    case .workers(let service, let count):
-                        record = ServiceRecord(name: service, role: .worker, node: id, workerCount: count)
-                        let (argv, environment) = try workerDefinition(spec, endpoint: endpoint, name: service, count: count,
-                                                                       on: id, node: node, tls: tlsPaths)
-                        command = try node.keeper.startCommand(service, role: .worker, argv: argv, environment: environment)
-                    }
-                    steps.append("echo \(ShellQuote.quote("clusterctl-step: start " + record.name)) && " + command)
-                    records.append(record)
-                }
-                let output: String
-                do {
-                    output = try node.prepareEnvironment(spec.environment, then: steps.joined(separator: " && "),
-                                                         input: input, delivery: wheelDelivery, onStep: report)
-                } catch RunnerError.tooLong {
-                    // A long package list and several services: the starts go as a second command.
-                    try node.prepareEnvironment(spec.environment, delivery: wheelDelivery, onStep: report)
-                    let result = try node.runner.run(steps.joined(separator: " && "), input: input, timeout: 120)
-                    guard result.exitCode == 0 else {
-                        throw ClusterError("\(node.host): \(result.statedReason ?? "could not start its services")",
-                                           details: result.tail())
-                    }
-                    output = result.stdout
-                }
-                return try records.map { record in
-                    guard let started = StartedService.find(record.name, in: output) else {
-                        throw ClusterError("\(node.host): \(record.name) was started but its pid was not reported",
-                                           details: String(output.suffix(2000)))
-                    }
-                    var record = record
-                    record.pid = started.pid
-                    return record
-                }
-            } catch {
-                // The command removes the key it staged once installed; one stopped on the way may not have.
-                if let staged { _ = try? node.runner.run("rm -f " + ShellQuote.quote(staged), timeout: 30) }
-                throw error
-            }
-        }
-    }
-
     public func redefineWorkers(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, service: ServiceRecord) throws {
         guard let naming = DaskCommands.workerNaming(service: service.name, live: service.liveWorkerNames) else { return }
         try onNode(service.node) { node in
@@ -369,7 +299,7 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
     }
 
     /// The command and environment of the scheduler service on `node`.
-    private func schedulerDefinition(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, node: SSHNode,
+    func schedulerDefinition(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, node: SSHNode,
                                      tls: NodeTLSPaths?) -> (argv: [String], environment: [String: String]) {
         let argv = DaskCommands(environment: node.environmentDirectory).scheduler(spec, endpoint: endpoint, tls: tls)
         let environment = DaskCommands.schedulerEnvironment(runtimeDirectory: node.runtimeDirectory, lifetime: spec.lifetime)
@@ -378,7 +308,7 @@ public final class SSHBackend: ClusterBackend, CombinedStarts, @unchecked Sendab
     }
 
     /// The command and environment of a worker service on node `id`.
-    private func workerDefinition(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, name: String, count: Int, on id: String,
+    func workerDefinition(_ spec: ClusterSpec, endpoint: SchedulerEndpoint, name: String, count: Int, on id: String,
                                   node: SSHNode, tls: NodeTLSPaths?) throws -> (argv: [String], environment: [String: String]) {
         let argv = DaskCommands(environment: node.environmentDirectory)
             .worker(spec, scheduler: endpoint, name: name, count: count, listenHost: try address(of: id).listen, tls: tls,
