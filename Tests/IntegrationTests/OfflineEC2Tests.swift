@@ -8,6 +8,14 @@ import Testing
 /// or, when the cluster's state is in S3, from that bucket, downloading them themselves.
 @Suite(.serialized)
 struct OfflineEC2Tests {
+    /// Outside the namespace, in the cache home `cache`: the minimal set's wheels for the
+    /// instances' Python, as `up` would fetch them; returns their directory.
+    static func fillWheelhouse(cache: URL) throws -> URL {
+        let packages = try EnvironmentInstaller.packages(for: EnvironmentSpec(base: .minimal))
+        return try Wheelhouse(root: cache.appendingPathComponent("clusterctl/wheelhouse"))
+            .ensure(try OfflineClusterTests.hostTarget(), packages: packages) { _ in }
+    }
+
     @Test func instancesInstallFromShippedWheels() throws {
         if let missing = EC2Sandbox.unavailableReason { Issue.record("cannot run: \(missing)"); return }
         let sandbox = try EC2ClusterTests.sandbox()
@@ -17,11 +25,8 @@ struct OfflineEC2Tests {
             cluster.killAll()
             try? FileManager.default.removeItem(at: cluster.directory)
         }
-        // Outside the namespace: the wheels for the instances' Python, as `up` would fetch them.
         let cache = cluster.directory.appendingPathComponent("cache")
-        let packages = try EnvironmentInstaller.packages(for: EnvironmentSpec(base: .minimal))
-        _ = try Wheelhouse(root: cache.appendingPathComponent("clusterctl/wheelhouse"))
-            .ensure(try OfflineClusterTests.hostTarget(), packages: packages) { _ in }
+        _ = try Self.fillWheelhouse(cache: cache)
         let file = try EC2ClusterTests.clusterFile(cluster, workers: 1, extra: "environment:\n  base: minimal\n  offline: on")
 
         let up = try sandbox.run(LocalClusterHarness.binary, ["up", file, "--yes"], environment: [
@@ -52,9 +57,7 @@ struct OfflineEC2Tests {
             try? FileManager.default.removeItem(at: cluster.directory)
         }
         let cache = cluster.directory.appendingPathComponent("cache")
-        let packages = try EnvironmentInstaller.packages(for: EnvironmentSpec(base: .minimal))
-        let wheelhouse = try Wheelhouse(root: cache.appendingPathComponent("clusterctl/wheelhouse"))
-            .ensure(try OfflineClusterTests.hostTarget(), packages: packages) { _ in }
+        let wheelhouse = try Self.fillWheelhouse(cache: cache)
         let wheels = try Wheelhouse.wheels(in: wheelhouse)
         let location = "s3://team-state/clusterctl/wheelhouse/\(wheelhouse.lastPathComponent)"
         _ = try sandbox.python("boto3.client('s3').create_bucket(Bucket='team-state')")

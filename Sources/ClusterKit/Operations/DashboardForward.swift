@@ -171,8 +171,7 @@ public enum BrowserLauncher {
         #else
         let tool = "xdg-open"
         #endif
-        let directories = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
-        guard let program = directories.map({ $0 + "/" + tool }).first(where: FileManager.default.isExecutableFile(atPath:)) else {
+        guard let program = SearchPath.find(tool, in: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin") else {
             return "\(tool) is not on PATH; open \(url) yourself"
         }
         let process = Process()

@@ -34,7 +34,7 @@ enum NodeTLSInstaller {
     /// Uploads the certificate and key (if `files` has them) to a new file of their own in
     /// `stagingDirectory` (0600); returns its path, for `command`.
     static func stage(_ files: NodeTLSFiles, runner: CommandRunner, stagingDirectory: String) throws -> String {
-        let staged = "\(stagingDirectory)/.clusterctl-tls-\(UUID().uuidString.lowercased()).pem"
+        let staged = stagingPath(in: stagingDirectory)
         if let pem = files.certificateAndKeyPEM {
             try runner.upload(Data(pem.utf8), to: staged, mode: 0o600)
         }
@@ -47,10 +47,15 @@ enum NodeTLSInstaller {
     /// command line, and cost no transfer of their own.
     static func commandReadingInput(_ files: NodeTLSFiles, stagingDirectory: String, directory: String, owner: String?,
                                     sudo: String) -> (command: String, input: Data?, staged: String) {
-        let staged = "\(stagingDirectory)/.clusterctl-tls-\(UUID().uuidString.lowercased()).pem"
+        let staged = stagingPath(in: stagingDirectory)
         let install = command(files, staged: staged, directory: directory, owner: owner, sudo: sudo)
         guard let pem = files.certificateAndKeyPEM else { return (install, nil, staged) }
         return ("(umask 077 && cat > \(ShellQuote.quote(staged))) && " + install, Data(pem.utf8), staged)
+    }
+
+    /// A new file name in `directory` for a node's certificate and key on their way in place.
+    private static func stagingPath(in directory: String) -> String {
+        "\(directory)/.clusterctl-tls-\(UUID().uuidString.lowercased()).pem"
     }
 
     /// The shell command that moves what `stage` uploaded to `staged` into `directory` and

@@ -79,8 +79,10 @@ public struct PythonStore: Sendable {
         return try Self.guardLock.withLock {
             var build = installed(key)
             if build == nil {
-                removeUnused()
-                guard let uv = lookUp("uv") else {
+                // Builds and archives no node was sent for `Wheelhouse.unusedLifetime`, and
+                // packings a killed process left, go (a later need installs them again).
+                StaleEntries.remove(in: root, unused: Wheelhouse.unusedLifetime, partial: 4 * Self.timeout)
+                guard let uv = SearchPath.find("uv", in: searchPath) else {
                     throw ClusterError("the node has no Python \(request.minor) and none can be shipped: this machine has no "
                                        + "\(key) build in \(root.path) and no uv to install one; install uv here (pip install uv), "
                                        + "or Python \(request.minor) on the node")
@@ -101,9 +103,7 @@ public struct PythonStore: Sendable {
             let archive = root.appendingPathComponent(name + ".tar.gz")
             if FileManager.default.fileExists(atPath: archive.path) {
                 // Marked as used, so the clean-up of long-unused builds keeps it.
-                for path in [archive.path, root.appendingPathComponent(name).path] {
-                    try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: path)
-                }
+                StaleEntries.markUsed([archive.path, root.appendingPathComponent(name).path])
                 return archive
             }
             onStep("packing \(name) to ship it")
@@ -137,22 +137,6 @@ public struct PythonStore: Sendable {
                 && isDirectory.boolValue
         }
         return builds.max { Int($0.dropFirst(prefix.count).dropLast(suffix.count)) ?? 0 < Int($1.dropFirst(prefix.count).dropLast(suffix.count)) ?? 0 }
-    }
-
-    /// Removes builds and archives no node was sent for `Wheelhouse.unusedLifetime`, and
-    /// packings a killed process left (a later need installs and packs them again).
-    private func removeUnused() {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] {
-            let url = root.appendingPathComponent(name)
-            let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? Date()
-            if Date().timeIntervalSince(modified) > (name.hasPrefix(".partial-") ? 4 * Self.timeout : Wheelhouse.unusedLifetime) {
-                try? FileManager.default.removeItem(at: url)
-            }
-        }
-    }
-
-    private func lookUp(_ program: String) -> String? {
-        searchPath.split(separator: ":").map { $0 + "/" + program }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// One install or packing at a time in this process (nodes of one cluster ask together).

@@ -12,16 +12,12 @@ struct WheelFetchTool {
     /// The first of `python3` with pip, or `uv`, on `searchPath`; throws naming what to install
     /// when there is neither.
     static func find(searchPath: String) throws -> WheelFetchTool {
-        let directories = searchPath.split(separator: ":").map(String.init).filter { !$0.isEmpty }
-        func lookUp(_ program: String) -> String? {
-            directories.map { $0 + "/" + program }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        }
-        if let python = lookUp("python3"),
+        if let python = SearchPath.find("python3", in: searchPath),
            let check = try? LocalRunner().run(ShellQuote.join([python, "-m", "pip", "--version"]) + " >/dev/null 2>&1", timeout: 60),
            check.exitCode == 0 {
             return WheelFetchTool(name: "pip", argv: [python, "-m", "pip"])
         }
-        if let uv = lookUp("uv") {
+        if let uv = SearchPath.find("uv", in: searchPath) {
             return WheelFetchTool(name: "uv", argv: [uv, "tool", "run", "--from", "pip", "pip"])
         }
         throw ClusterError("environment.offline needs pip or uv on this machine to fetch the nodes' wheels once, and "

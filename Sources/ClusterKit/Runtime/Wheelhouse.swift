@@ -39,7 +39,7 @@ public struct Wheelhouse: Sendable {
         return try Self.lock(for: directory.path).withLock {
             if Self.isFilled(directory) {
                 // Marked as used, so the clean-up of long-unused ones keeps it.
-                try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: directory.path)
+                StaleEntries.markUsed([directory.path])
                 onStep("wheelhouse: using \(directory.path)")
                 return directory
             }
@@ -68,7 +68,9 @@ public struct Wheelhouse: Sendable {
         let platforms = try target.platformTags()
         let tool = try WheelFetchTool.find(searchPath: searchPath)
         try AtomicFile.makeDirectory(root, mode: 0o755)
-        removeLeftovers()
+        // What fetches killed mid-way left, and wheelhouses no node used for `unusedLifetime`
+        // (a later need fetches them again).
+        StaleEntries.remove(in: root, unused: Self.unusedLifetime, partial: 4 * Self.timeout)
         let temporary = root.appendingPathComponent(".partial-\(directory.lastPathComponent)-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: temporary) }
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
@@ -98,21 +100,6 @@ public struct Wheelhouse: Sendable {
 
     /// How long a wheelhouse directory may go unused before a later fetch removes it.
     public static let unusedLifetime: TimeInterval = 30 * 86_400
-
-    /// Removes what fetches killed mid-way left (never trusted, only taking space: temporary
-    /// directories older than a fetch may take many times over), and wheelhouses no node has
-    /// used for `unusedLifetime` (a later need fetches them again).
-    private func removeLeftovers() {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        for name in names {
-            let url = root.appendingPathComponent(name)
-            let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? Date()
-            let age = Date().timeIntervalSince(modified)
-            if name.hasPrefix(".partial-") ? age > 4 * Self.timeout : age > Self.unusedLifetime {
-                try? FileManager.default.removeItem(at: url)
-            }
-        }
-    }
 
     private static let locksGuard = NSLock()
     nonisolated(unsafe) private static var locks: [String: NSLock] = [:]

@@ -245,7 +245,7 @@ if [ -n "$SERVICE_USER" ] && ! service_can_run "$PY"; then
     step python-install
     mkdir -p "$INSTALL_DIR/python"
     if UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/python" uv python install --quiet "$MINOR" >&2; then
-      FOUND=$(UV_PYTHON_INSTALL_DIR="$INSTALL_DIR/python" uv python find --python-preference only-managed "$MINOR" 2>/dev/null) || FOUND=
+      FOUND=$(managed_python "$MINOR" "$INSTALL_DIR/python") || FOUND=
       if [ -n "$FOUND" ] && service_can_run "$FOUND"; then PY=$FOUND; fi
     fi
   fi
