@@ -12,7 +12,7 @@ public struct CommandResult: Sendable, Equatable {
     }
     /// What a clusterctl script said went wrong: its last `clusterctl: REASON` line on stderr.
     public var statedReason: String? {
-        stderr.split(separator: "\n").last { $0.hasPrefix("clusterctl: ") }.map { String($0.dropFirst("clusterctl: ".count)) }
+        stderr.lastLine(after: "clusterctl: ")
     }
 
     /// The last `count` lines of stderr and stdout together, for error messages.

@@ -106,24 +106,23 @@ public struct EnvironmentInstaller {
                 onStep(String(format: "the node downloaded %d wheels (%.1f MB) from S3", count, Double(bytes) / 1e6))
             }
         }
-        let step = result.stdout.split(separator: "\n").last { $0.hasPrefix("clusterctl-step: ") }
-            .map { String($0.dropFirst("clusterctl-step: ".count)) } ?? "start"
+        let step = result.stdout.lastLine(after: "clusterctl-step: ") ?? "start"
         guard result.exitCode == 0 else {
             let reason = result.statedReason ?? "the bootstrap script failed (exit \(result.exitCode))"
             throw ClusterError("\(runner.host): bootstrap step '\(step)' failed: \(reason)",
                                details: Self.installerTail(result))
         }
-        guard let line = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-env: ") }) else {
+        guard let line = result.stdout.lastLine(after: "clusterctl-env: ") else {
             throw ClusterError("\(runner.host): the bootstrap script ended without naming the environment",
                                details: result.tail())
         }
-        if let uv = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-uv: ") }) {
-            onStep("uv taken out of its shipped wheel (\(uv.dropFirst("clusterctl-uv: ".count))) installs the packages")
+        if let uv = result.stdout.lastLine(after: "clusterctl-uv: ") {
+            onStep("uv taken out of its shipped wheel (\(uv)) installs the packages")
         }
-        if let source = result.stdout.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-source: ") }) {
-            onStep("packages installed with no index, from the wheels in \(source.dropFirst("clusterctl-source: ".count))")
+        if let source = result.stdout.lastLine(after: "clusterctl-source: ") {
+            onStep("packages installed with no index, from the wheels in \(source)")
         }
-        let words = line.dropFirst("clusterctl-env: ".count).split(separator: " ")
+        let words = line.split(separator: " ")
         return PreparedEnvironment(path: words.dropLast().joined(separator: " "), output: result.stdout)
     }
 

@@ -16,10 +16,8 @@ public struct PythonRequest: Equatable, Sendable {
 
     /// Reads the request from the bootstrap's output; nil when it holds none.
     public init?(bootstrapOutput: String) {
-        guard let line = bootstrapOutput.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-python-for: ") }) else {
-            return nil
-        }
-        let words = line.dropFirst("clusterctl-python-for: ".count).split(separator: " ").map(String.init)
+        guard let line = bootstrapOutput.lastLine(after: "clusterctl-python-for: ") else { return nil }
+        let words = line.split(separator: " ").map(String.init)
         guard words.count == 4 else { return nil }
         (minor, machine, libc, libcVersion) = (words[0], words[1], words[2], words[3])
     }

@@ -20,9 +20,8 @@ public enum WheelDelivery: Sendable {
     /// The wheels a node downloaded, from the bootstrap's `clusterctl-downloaded: COUNT BYTES`
     /// line; nil when it downloaded none.
     static func downloaded(in bootstrapOutput: String) -> (count: Int, bytes: Int)? {
-        guard let line = bootstrapOutput.split(separator: "\n").last(where: { $0.hasPrefix("clusterctl-downloaded: ") })
-        else { return nil }
-        let words = line.dropFirst("clusterctl-downloaded: ".count).split(separator: " ")
+        guard let line = bootstrapOutput.lastLine(after: "clusterctl-downloaded: ") else { return nil }
+        let words = line.split(separator: " ")
         guard words.count == 2, let count = Int(words[0]), let bytes = Int(words[1]) else { return nil }
         return (count, bytes)
     }
